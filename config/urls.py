@@ -12,4 +12,3 @@ urlpatterns = [
     path("vtex/", include("orders.vtex_urls")),
     path("orders/", include("orders.urls")),
 ]
-

@@ -248,8 +248,10 @@ class Membership(TimeStampedModel):
     def clean(self) -> None:
         if self.role in self.HQ_ROLES and (self.location_id or self.legal_entity_id):
             raise ValidationError(
-                _("HQ roles apply to the whole network; leave location and legal "
-                  "entity empty.")
+                _(
+                    "HQ roles apply to the whole network; leave location and legal "
+                    "entity empty."
+                )
             )
         if self.role in self.STORE_ROLES and bool(self.location_id) == bool(
             self.legal_entity_id

@@ -148,10 +148,14 @@ class OrderItem(models.Model):
     price = models.DecimalField(_("price"), **MONEY)
     selling_price = models.DecimalField(_("selling price"), **MONEY)
     is_gift = models.BooleanField(_("gift"), default=False)
-    delivery_channel = models.CharField(_("delivery channel"), max_length=20, blank=True)
+    delivery_channel = models.CharField(
+        _("delivery channel"), max_length=20, blank=True
+    )
     selected_sla = models.CharField(_("shipping method"), max_length=100, blank=True)
     # As VTEX writes it: "3bd" (business days), "8d", "4h".
-    shipping_estimate = models.CharField(_("shipping estimate"), max_length=20, blank=True)
+    shipping_estimate = models.CharField(
+        _("shipping estimate"), max_length=20, blank=True
+    )
     shipping_estimate_date = models.DateTimeField(
         _("estimated delivery"), null=True, blank=True
     )

@@ -1,0 +1,63 @@
+"""Who may see what. Every page, export and API view asks here and nowhere else.
+
+HQ roles see the whole network. A store role sees its location, or every location
+of its legal entity. An order is visible through its links to locations
+(`orders.OrderLocation`); routing assignments and the credited store add links of
+their own, so this module does not change when they arrive.
+"""
+
+from django.contrib.auth.models import AnonymousUser, User
+from django.db.models import QuerySet
+from django.http import Http404
+
+from franchises.models import LegalEntity, Location, Membership
+
+
+def user_is_hq(user: User | AnonymousUser) -> bool:
+    if not user.is_authenticated or not user.is_active:
+        return False
+    if user.is_superuser:
+        return True
+    return user.memberships.filter(role__in=Membership.HQ_ROLES).exists()
+
+
+def visible_locations(user: User | AnonymousUser) -> QuerySet[Location]:
+    if not user.is_authenticated or not user.is_active:
+        return Location.objects.none()
+    if user_is_hq(user):
+        return Location.objects.all()
+    store_memberships = user.memberships.filter(role__in=Membership.STORE_ROLES)
+    direct = store_memberships.filter(location__isnull=False).values("location_id")
+    by_entity = store_memberships.filter(legal_entity__isnull=False).values(
+        "legal_entity_id"
+    )
+    return Location.objects.filter(pk__in=direct) | Location.objects.filter(
+        legal_entity_id__in=by_entity
+    )
+
+
+def visible_legal_entities(user: User | AnonymousUser) -> QuerySet[LegalEntity]:
+    if user_is_hq(user):
+        return LegalEntity.objects.all()
+    return LegalEntity.objects.filter(
+        pk__in=visible_locations(user).values("legal_entity_id")
+    )
+
+
+def visible_orders(user: User | AnonymousUser):
+    """Orders the user may see, as a queryset without duplicates."""
+    from orders.models import Order, OrderLocation
+
+    if user_is_hq(user):
+        return Order.objects.all()
+    linked = OrderLocation.objects.filter(location__in=visible_locations(user)).values(
+        "order_id"
+    )
+    return Order.objects.filter(pk__in=linked)
+
+
+def order_for_user_or_404(user: User | AnonymousUser, *, vtex_order_id: str):
+    try:
+        return visible_orders(user).get(vtex_order_id=vtex_order_id)
+    except visible_orders(user).model.DoesNotExist:
+        raise Http404("No such order.") from None
