@@ -1,2 +1,7 @@
+from django.urls import path
 
-urlpatterns: list = []
+from orders.hook_views import vtex_hook
+
+urlpatterns = [
+    path("hook/", vtex_hook, name="vtex-hook"),
+]

@@ -1,0 +1,200 @@
+"""List orders by creation date and refresh each one.
+
+VTEX's list endpoint serves at most 30 pages of 100 orders (3,000) per query, so
+a window whose `paging.total` is larger is split in halves until each half fits.
+Adjacent windows share their boundary instant and the ids are de-duplicated.
+"""
+
+import logging
+import queue
+import threading
+import time
+from collections.abc import Callable
+from dataclasses import dataclass, field
+from datetime import UTC, datetime, timedelta
+
+from django.db import connection
+
+from orders.services.locations import LocationIndex
+from orders.services.refresh import Outcome, order_refresh
+from orders.vtex.client import LIST_MAX_PAGES, LIST_PER_PAGE, VtexClient, VtexError
+
+logger = logging.getLogger(__name__)
+
+WINDOW_CAPACITY = LIST_MAX_PAGES * LIST_PER_PAGE
+# A window this short that still holds more than 3,000 orders cannot be listed.
+MIN_WINDOW = timedelta(milliseconds=10)
+
+
+class BackfillError(Exception):
+    pass
+
+
+@dataclass
+class BackfillSummary:
+    listed: int = 0
+    created: int = 0
+    updated: int = 0
+    unchanged: int = 0
+    quarantined: int = 0
+    not_found: int = 0
+    failed: int = 0
+    seconds: float = 0.0
+    failures: list[str] = field(default_factory=list)
+
+    @property
+    def stored(self) -> int:
+        return self.created + self.updated
+
+    def line(self) -> str:
+        return (
+            f"listed {self.listed}, stored {self.stored} "
+            f"({self.created} new, {self.updated} updated), "
+            f"unchanged {self.unchanged}, quarantined {self.quarantined}, "
+            f"not found {self.not_found}, failed {self.failed}, "
+            f"{self.seconds:.1f} s"
+        )
+
+
+def order_ids_list(
+    *, client: VtexClient, since: datetime, until: datetime
+) -> list[str]:
+    """Every order id created in [since, until], each once, oldest first."""
+    seen: dict[str, None] = {}
+    pending = [(since, until)]
+    while pending:
+        start, end = pending.pop(0)
+        first = _list_page(client, start, end, 1)
+        total = int(first.get("paging", {}).get("total", 0))
+        if total > WINDOW_CAPACITY:
+            if end - start <= MIN_WINDOW:
+                raise BackfillError(
+                    f"{total} orders were created between {start.isoformat()} and "
+                    f"{end.isoformat()}; VTEX lists at most {WINDOW_CAPACITY} per query."
+                )
+            middle = start + (end - start) / 2
+            pending[:0] = [(start, middle), (middle, end)]
+            continue
+        pages = int(first.get("paging", {}).get("pages", 1))
+        rows = list(first.get("list", []))
+        for page in range(2, min(pages, LIST_MAX_PAGES) + 1):
+            rows.extend(_list_page(client, start, end, page).get("list", []))
+        for row in rows:
+            seen.setdefault(row["orderId"], None)
+    return list(seen)
+
+
+def _list_page(client: VtexClient, start: datetime, end: datetime, page: int) -> dict:
+    return client.list_orders(
+        created_from=_utc(start),
+        created_to=_utc(end),
+        page=page,
+        per_page=LIST_PER_PAGE,
+    )
+
+
+def _utc(moment: datetime) -> str:
+    moment = moment.astimezone(UTC)
+    return moment.strftime("%Y-%m-%dT%H:%M:%S.") + f"{moment.microsecond // 1000:03d}Z"
+
+
+def orders_backfill(
+    *,
+    since: datetime,
+    until: datetime,
+    client: VtexClient | None = None,
+    source: str = "backfill",
+    workers: int = 4,
+    progress: Callable[[int, int], None] | None = None,
+) -> BackfillSummary:
+    """List and refresh every order created in [since, until].
+
+    `workers` threads fetch and store in parallel: the time per order is mostly
+    waiting on VTEX and the database, so threads overlap it despite the GIL.
+    """
+    client = client or VtexClient.from_settings()
+    started = time.monotonic()
+    logger.info("Backfill started for %s to %s", since.isoformat(), until.isoformat())
+    order_ids = order_ids_list(client=client, since=since, until=until)
+    summary = BackfillSummary(listed=len(order_ids))
+    locations = LocationIndex.load()
+
+    def refresh(order_id: str) -> tuple[str, Outcome | None, str]:
+        try:
+            outcome = order_refresh(
+                vtex_order_id=order_id,
+                source=source,
+                client=client,
+                locations=locations,
+            )
+        except VtexError as error:
+            return order_id, None, str(error)
+        except Exception as error:
+            # One broken order must not stop the run; it is counted as failed
+            # and the command exits non-zero.
+            logger.exception("Backfill crashed on order %s", order_id)
+            return order_id, None, f"{type(error).__name__}: {error}"
+        return order_id, outcome, ""
+
+    results = _run_parallel(refresh, order_ids, workers)
+    for done, (order_id, outcome, problem) in enumerate(results, start=1):
+        _count(summary, order_id, outcome, problem)
+        if progress:
+            progress(done, len(order_ids))
+
+    summary.seconds = time.monotonic() - started
+    logger.info("Backfill finished: %s", summary.line())
+    return summary
+
+
+def _count(summary: BackfillSummary, order_id: str, outcome, problem: str) -> None:
+    if outcome is None:
+        summary.failed += 1
+        summary.failures.append(f"{order_id}: {problem}")
+        logger.error("Backfill could not refresh order %s: %s", order_id, problem)
+        return
+    attribute = {
+        Outcome.CREATED: "created",
+        Outcome.UPDATED: "updated",
+        Outcome.UNCHANGED: "unchanged",
+        Outcome.STALE: "unchanged",
+        Outcome.QUARANTINED: "quarantined",
+        Outcome.NOT_FOUND: "not_found",
+    }[outcome]
+    setattr(summary, attribute, getattr(summary, attribute) + 1)
+
+
+def _run_parallel(function, arguments: list, workers: int):
+    """Yield function(argument) for each argument, from `workers` threads.
+
+    Each thread keeps one database connection for the whole run and closes it
+    when done. One worker runs inline, in the caller's connection and transaction.
+    """
+    if workers <= 1:
+        for argument in arguments:
+            yield function(argument)
+        return
+
+    tasks: queue.Queue = queue.Queue()
+    results: queue.Queue = queue.Queue()
+    for argument in arguments:
+        tasks.put(argument)
+
+    def work() -> None:
+        try:
+            while True:
+                try:
+                    argument = tasks.get_nowait()
+                except queue.Empty:
+                    return
+                results.put(function(argument))
+        finally:
+            connection.close()
+
+    threads = [threading.Thread(target=work, daemon=True) for _ in range(workers)]
+    for thread in threads:
+        thread.start()
+    for _ in arguments:
+        yield results.get()
+    for thread in threads:
+        thread.join()
