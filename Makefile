@@ -34,8 +34,10 @@ demo: install
 test: install
 	$(BIN)/python -m pytest $(PYTEST_ARGS)
 
+# The benchmark runs on PostgreSQL; the database is created when missing.
+BENCH_DATABASE_URL ?= postgres://postgres@127.0.0.1:5432/ponte_bench
 bench: install
-	$(BIN)/python manage.py bench $(BENCH_ARGS)
+	DATABASE_URL=$${DATABASE_URL:-$(BENCH_DATABASE_URL)} $(BIN)/python manage.py bench $(BENCH_ARGS)
 
 lint: install
 	$(BIN)/ruff check .
