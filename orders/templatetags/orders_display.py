@@ -4,7 +4,7 @@ import json
 from decimal import Decimal, InvalidOperation
 
 from django import template
-from django.utils import formats
+from django.utils import dateformat, formats
 from django.utils.translation import gettext_lazy as _
 from django.utils.translation import ngettext, pgettext
 
@@ -46,12 +46,22 @@ VTEX_STATUS_LABELS = {
     "canceled": _("Canceled"),
 }
 
+# Day first and a 24-hour clock in every language, because the users are in
+# Brazil; Django's English short format would be month first.
+DATETIME_FORMAT = "d/m/Y H:i"
+
 # VTEX sends `status: null` for an incomplete order; Ponte stores it as "".
 INCOMPLETE_LABEL = _("Incomplete")
 
 DELIVERY_CHANNEL_LABELS = {
     "delivery": _("Delivery"),
     "pickup-in-point": _("Pickup"),
+}
+
+# `packages[].type`: an Output invoice is a sale, an Input invoice a return.
+INVOICE_TYPE_LABELS = {
+    "Output": _("Sale (output)"),
+    "Input": _("Return (input)"),
 }
 
 # `shippingEstimate` units: business days, days, hours, minutes.
@@ -98,9 +108,22 @@ def brl(value) -> str:
     return text
 
 
+@register.filter(expects_localtime=True)
+def local_datetime(value) -> str:
+    """Format a datetime in the current time zone as dd/mm/yyyy HH:MM."""
+    if not value:
+        return ""
+    return dateformat.format(value, DATETIME_FORMAT)
+
+
 @register.filter
 def delivery_channel_label(channel: str) -> str:
     return str(DELIVERY_CHANNEL_LABELS.get(channel, channel))
+
+
+@register.filter
+def invoice_type_label(invoice_type: str) -> str:
+    return str(INVOICE_TYPE_LABELS.get(invoice_type, invoice_type))
 
 
 @register.filter

@@ -147,6 +147,7 @@ def test_order_detail_shows_own_store_order(client, manager_a, store_a):
     assert "3 dias úteis" in content
     assert "Retirada" in content
     assert "Loja A" in content
+    assert "Venda (saída)" in content
 
 
 def test_order_detail_hides_other_store_order(client, manager_b, store_a):
@@ -234,7 +235,11 @@ def test_order_list_shows_money_in_reais(client, manager_a, store_a):
 
 
 def test_order_list_in_english_after_language_switch(client, manager_a, store_a):
-    OrderFactory(total=Decimal("1234.56"), linked_to=[store_a])
+    OrderFactory(
+        total=Decimal("1234.56"),
+        creation_date=datetime(2026, 3, 2, 15, 0, tzinfo=UTC),
+        linked_to=[store_a],
+    )
     log_in(client, manager_a)
 
     switch = client.post(reverse("set_language"), {"language": "en", "next": LIST_URL})
@@ -245,6 +250,7 @@ def test_order_list_in_english_after_language_switch(client, manager_a, store_a)
     assert "Orders" in content
     assert "R$1,234.56" in content
     assert "Ready for handling" in content
+    assert "02/03/2026 12:00" in content
 
 
 def test_order_list_filters_by_status(client, hq_user, store_a):
