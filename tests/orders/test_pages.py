@@ -461,7 +461,9 @@ def count_queries(queries: list[str]) -> list[str]:
 
 
 @pytest.mark.parametrize("persona", ["hq_user", "manager_a"])
-def test_order_list_query_count_is_constant(client, request, store_a, persona):
+def test_order_list_query_count_is_constant(
+    client, request, django_assert_num_queries, store_a, persona
+):
     log_in(client, request.getfixturevalue(persona))
     for _ in range(5):
         OrderItemFactory(order=OrderFactory(linked_to=[store_a]))
@@ -469,6 +471,8 @@ def test_order_list_query_count_is_constant(client, request, store_a, persona):
 
     for _ in range(55):
         OrderItemFactory(order=OrderFactory(linked_to=[store_a]))
+    with django_assert_num_queries(len(with_five)):
+        client.get(LIST_URL)
     with_sixty = list_queries(client)
     second_page = list_queries(client, {"page": "2", "sort": "-total"})
 
