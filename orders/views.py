@@ -16,16 +16,17 @@ from franchises.access import (
 )
 from orders.filters import OrderFilter
 from orders.models import OrderLocation, QuarantinedDocument
+from orders.services.locations import pickup_point_keys
 from orders.tables import OrderTable, order_table_rows
 
 PAGE_SIZE = 50
-# A stored payload may reach a million characters; the list shows the start of
-# each and the admin shows it whole.
+# A stored payload may reach a million characters, so the list shows the start
+# of each and the admin shows it whole.
 PAYLOAD_PREVIEW_CHARACTERS = 20_000
-# Newest first, as the model orders; named so the column header shows it.
+# Newest first, as the model orders. Named here so the column header marks it.
 DEFAULT_SORT = ["-creation_date"]
 
-# `totals` ids in the order VTEX lists them; other ids follow by name.
+# `totals` ids in the order VTEX lists them. Other ids follow, sorted by id.
 TOTAL_LABELS = {
     "Items": _("Items"),
     "Discounts": _("Discounts"),
@@ -40,7 +41,7 @@ def order_list(request):
     filterset = OrderFilter(request.GET, queryset=orders)
 
     # An invalid filter lists nothing, so the page never shows rows that look
-    # filtered but are not; the form shows the error beside the field.
+    # filtered but are not. The form shows the error beside the field.
     rows = filterset.qs if filterset.is_valid() else orders.none()
     table = OrderTable(order_table_rows(rows))
     # Unknown column names are dropped by the table, leaving the model's order.
@@ -88,8 +89,8 @@ def order_detail(request, vtex_order_id):
 
 
 def visible_links(user):
-    """Links to the locations the user may see: a store is not shown which other
-    stores share a split order."""
+    """Return links to the locations the user may see, so a store is not shown
+    which other stores share a split order."""
     links = OrderLocation.objects.select_related("location").order_by(
         "location__code", "reason"
     )
@@ -125,10 +126,10 @@ def item_rows(user, order) -> list[dict]:
     """
     items = list(order.items.all())
     warehouse_ids = {item.warehouse_id for item in items if item.warehouse_id}
-    pickup_ids = {item.pickup_point_id for item in items if item.pickup_point_id}
-    # VTEX writes pickup points as `{sellerId}_{pointId}`; a location may be
-    # configured with either form.
-    pickup_keys = pickup_ids | {key.split("_", 1)[-1] for key in pickup_ids}
+    pickup_keys = set()
+    for item in items:
+        if item.pickup_point_id:
+            pickup_keys |= pickup_point_keys(item.pickup_point_id)
 
     by_warehouse = {}
     by_pickup_point = {}
@@ -144,9 +145,15 @@ def item_rows(user, order) -> list[dict]:
 
     rows = []
     for item in items:
-        pickup_point = by_pickup_point.get(item.pickup_point_id) or by_pickup_point.get(
-            item.pickup_point_id.split("_", 1)[-1]
-        )
+        pickup_point = None
+        if item.pickup_point_id:
+            # The whole VTEX id first, then the point id after `{sellerId}_`.
+            keys = sorted(
+                pickup_point_keys(item.pickup_point_id), key=len, reverse=True
+            )
+            pickup_point = next(
+                (by_pickup_point[key] for key in keys if key in by_pickup_point), None
+            )
         rows.append(
             {
                 "item": item,
