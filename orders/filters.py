@@ -25,7 +25,7 @@ class OrderFilterForm(forms.Form):
 
 
 class OrderFilter(django_filters.FilterSet):
-    """Order list filters; choices list only values present in `queryset`.
+    """Order list filters whose choices list only the values in `queryset`.
 
     Dates are days in the current time zone, which the time zone middleware sets
     to the user's store: "from 01/03 to 01/03" covers that whole local day.

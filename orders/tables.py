@@ -45,8 +45,8 @@ def order_table_rows(orders: QuerySet[Order]) -> QuerySet[Order]:
 
 
 class OrderTable(tables.Table):
-    """Orders from `order_table_rows`; every sort ends on the primary key so that
-    pages do not overlap when many rows share a value."""
+    """Table of orders from `order_table_rows`. Every sort ends on the primary key
+    so that pages do not overlap when many rows share a value."""
 
     vtex_order_id = tables.Column(
         verbose_name=_("Order"),

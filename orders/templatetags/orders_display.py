@@ -47,10 +47,10 @@ VTEX_STATUS_LABELS = {
 }
 
 # Day first and a 24-hour clock in every language, because the users are in
-# Brazil; Django's English short format would be month first.
+# Brazil. Django's English short format would put the month first.
 DATETIME_FORMAT = "d/m/Y H:i"
 
-# VTEX sends `status: null` for an incomplete order; Ponte stores it as "".
+# VTEX sends `status: null` for an incomplete order, which Ponte stores as "".
 INCOMPLETE_LABEL = _("Incomplete")
 
 DELIVERY_CHANNEL_LABELS = {
@@ -140,7 +140,7 @@ def shipping_estimate(value: str) -> str:
 
 @register.filter
 def pretty_json(value) -> str:
-    """Indent a JSON document; text that is not valid JSON is returned unchanged."""
+    """Indent a JSON document. Text that is not valid JSON is returned unchanged."""
     if isinstance(value, str):
         try:
             value = json.loads(value)

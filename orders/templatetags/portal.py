@@ -6,8 +6,8 @@ from franchises.access import user_is_hq, visible_locations
 
 register = template.Library()
 
-# The header names at most this many stores; a user of a whole legal entity may
-# have hundreds.
+# The header names at most this many stores, because a user of a whole legal
+# entity may have hundreds.
 SCOPE_LOCATIONS_SHOWN = 3
 
 
