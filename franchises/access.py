@@ -14,11 +14,16 @@ from franchises.models import LegalEntity, Location, Membership
 
 
 def user_is_hq(user: User | AnonymousUser) -> bool:
+    """Whether the user has an HQ role; cached on the user object for the request."""
     if not user.is_authenticated or not user.is_active:
         return False
     if user.is_superuser:
         return True
-    return user.memberships.filter(role__in=Membership.HQ_ROLES).exists()
+    cached = getattr(user, "_ponte_is_hq", None)
+    if cached is None:
+        cached = user.memberships.filter(role__in=Membership.HQ_ROLES).exists()
+        user._ponte_is_hq = cached
+    return cached
 
 
 def visible_locations(user: User | AnonymousUser) -> QuerySet[Location]:

@@ -49,11 +49,10 @@ class LocationFactory(factory.django.DjangoModelFactory):
 class UserFactory(factory.django.DjangoModelFactory):
     class Meta:
         model = User
-        skip_postgeneration_save = True
 
     username = factory.Sequence(lambda n: f"user{n}")
     email = factory.LazyAttribute(lambda u: f"{u.username}@example.com")
-    password = factory.PostGenerationMethodCall("set_password", "senha-de-teste")
+    password = factory.django.Password("senha-de-teste")
 
 
 class MembershipFactory(factory.django.DjangoModelFactory):

@@ -170,7 +170,9 @@ def _run_parallel(function, arguments: list, workers: int):
     Each thread keeps one database connection for the whole run and closes it
     when done. One worker runs inline, in the caller's connection and transaction.
     """
-    if workers <= 1:
+    if workers <= 1 or connection.vendor == "sqlite":
+        # SQLite takes one writer at a time, so threads would only wait on
+        # its lock.
         for argument in arguments:
             yield function(argument)
         return

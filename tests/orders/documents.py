@@ -25,3 +25,8 @@ def _mark_decimal(value):
     if isinstance(value, Decimal):
         return f"@decimal:{value}"
     raise TypeError(f"{type(value).__name__} is not JSON serialisable")
+
+
+def vtex_plain(document: dict) -> dict:
+    """The document with plain JSON types, as the simulator stores it."""
+    return json.loads(vtex_text(document))
