@@ -99,9 +99,8 @@ FRANCHISOR = "franchisor"
 FRANCHISEE = "franchisee"
 LOGISTICS_PARTNER = "logistics_partner"
 
-# Bank codes are the real COMPE numbers (001 Banco do Brasil, 033 Santander,
-# 077 Inter, 104 Caixa, 237 Bradesco, 260 Nu, 341 Itaú); branches and accounts
-# are invented.
+# Bank codes are real COMPE numbers, for example 001 for Banco do Brasil and
+# 341 for Itaú. Branches and accounts are invented.
 LEGAL_ENTITIES = (
     _entity(
         "serra-azul",
@@ -223,8 +222,8 @@ ACTIVE = "active"
 PAUSED = "paused"
 PROBATION = "probation"
 
-# State and IANA time zone of each city in the network. Maranhão and Piauí
-# follow America/Fortaleza, Sergipe and Alagoas America/Maceio.
+# State and IANA time zone of each city in the network. Maranhão follows
+# America/Fortaleza and Sergipe follows America/Maceio.
 CITIES = {
     "São Paulo": ("SP", "America/Sao_Paulo"),
     "Santos": ("SP", "America/Sao_Paulo"),
@@ -296,7 +295,7 @@ def _location(
         latitude=latitude,
         longitude=longitude,
         daily_capacity=daily_capacity,
-        # A store works on a few open orders at once; a DC is not limited.
+        # A store works on a few open orders at once, but a DC has no limit (0).
         concurrent_capacity=0 if kind == DC else max(daily_capacity // 4, 3),
         ships_from_store=ships,
         offers_pickup=pickup and kind == STORE,
@@ -479,7 +478,7 @@ HQ_OPS = "hq_ops"
 HQ_FINANCE = "hq_finance"
 STORE_MANAGER = "store_manager"
 
-# Demo-only passwords, printed by `manage.py demo`; never use them elsewhere.
+# Demo-only passwords, which `manage.py demo` prints. Use them nowhere else.
 USERS = (
     DemoUser(
         username="hq",

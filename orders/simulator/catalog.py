@@ -1,8 +1,10 @@
 """The demo brand's catalogue and how a basket is drawn from it.
 
 Prices are integer cents. Weighed goods carry their price per kilogram and a
-fractional unit multiplier: one unit of a 0.25 kg cheese costs a quarter of
-the kilogram price, rounded to the cent, as VTEX prices a unit of sale.
+fractional unit multiplier, so one unit of a 0.25 kg cheese costs a quarter
+of the kilogram price rounded to the cent. VTEX's known issue 426275
+("Incorrect price rounding when unit multiplier is different from 1") shows
+that VTEX prices a unit of sale the same way.
 """
 
 import random
@@ -149,7 +151,7 @@ GIFT_THRESHOLD = 25000
 class BasketLine:
     product: Product
     quantity: int
-    # Discount per unit of sale, in cents; 0 when the line has no promotion.
+    # Discount per unit of sale in cents, or 0 when the line has no promotion.
     unit_discount: int
     is_gift: bool = False
 

@@ -93,7 +93,7 @@ CITIES = (
 
 CITY_WEIGHTS = tuple(city.weight for city in CITIES)
 
-# Streets found in most Brazilian cities; customers are fictional, their
+# Streets found in most Brazilian cities. Customers are fictional, so their
 # street and number are drawn from here.
 STREETS = (
     "Rua São José",

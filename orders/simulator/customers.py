@@ -37,7 +37,7 @@ class Address:
     number: str
     neighborhood: str
     complement: str
-    # [longitude, latitude] as VTEX writes it; empty when VTEX has no point.
+    # [longitude, latitude] as VTEX writes it, or empty when VTEX has no point.
     geo_coordinates: list
 
     @property

@@ -33,9 +33,9 @@ from orders.simulator.shipping import (
     shipping_data,
 )
 
-# Seller id of the main store in VTEX; white-label sellers have their own.
+# Seller id of the main store in VTEX. White-label sellers have their own ids.
 MAIN_SELLER = "1"
-# Items total (cents) from which delivery is free; pickup is always free.
+# Items total (cents) from which delivery is free. Pickup is always free.
 FREE_SHIPPING_FROM = 29900
 PICKUP_RATE = 0.12
 SPLIT_RATE = 0.08
@@ -168,7 +168,7 @@ def _client_profile(customer: Customer) -> dict:
         "firstName": customer.first_name,
         "lastName": customer.last_name,
         "documentType": "cpf",
-        # A corporate buyer's CNPJ sits in corporateDocument; document is null.
+        # A corporate buyer's CNPJ is in corporateDocument, and document is null.
         "document": None if corporate else customer.document,
         "phone": customer.phone,
         "corporateName": customer.corporate_name,
@@ -349,7 +349,7 @@ class DocumentFactory:
         self.next_sequence = 500000 + rng.randrange(100000)
 
     def draw_group(self, created_at: datetime) -> list[DraftOrder]:
-        """Draw one purchase; return one draft per order of its group."""
+        """Draw one purchase and return one draft per order of its group."""
         rng = self.rng
         customer = draw_customer(rng)
         paths, weights = zip(*flow.PATHS, strict=True)
@@ -519,7 +519,8 @@ class DocumentFactory:
                 document["isCompleted"] = False
             else:
                 apply_status(document, path[0], created_at)
-            # The payment keeps the amount before the change, as VTEX does.
+            # The payment keeps the amount before the change, as in VTEX's published
+            # example of a changed order.
             removable = [item for item in document["items"] if not item["isGift"]]
             if len(removable) >= 2 and self.rng.random() < CHANGE_RATE:
                 _change_attachment(self.rng, document, created_at)

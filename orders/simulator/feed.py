@@ -1,10 +1,12 @@
 """Feed v3: a queue of order events with a visibility timeout, like VTEX's.
 
-VTEX runs the feed on Amazon SQS standard queues, so this queue keeps SQS's
-rules: a retrieved event hides for the visibility timeout and comes back
-unless committed, each retrieval hands out a new handle, and only the latest
-handle of an event commits it (an older one is accepted and ignored). Order
-is not guaranteed and the same change may arrive twice.
+VTEX's ERP integration FAQ says the feed runs on Amazon SQS standard queues,
+so this queue follows SQS: a retrieved event hides for the visibility
+timeout and comes back unless committed, and each retrieval hands out a new
+handle. Order is not guaranteed and the same change may arrive twice.
+NOTE: only the latest handle of an event commits it here, and an older one
+is accepted and ignored. That is the strict reading of SQS receipt handles,
+not behaviour observed at VTEX.
 """
 
 import base64
@@ -18,8 +20,9 @@ from datetime import datetime
 
 from orders.simulator.dates import event_date
 
-# VTEX's documented defaults: events hide for 240 s after retrieval and are
-# dropped after 4 days (345,600 s, the minimum retention) even if not committed.
+# VTEX's feed guide configures a 240 s visibility timeout in its examples and
+# drops events after 4 days (345,600 s, the minimum retention) even if they
+# were never committed.
 DEFAULT_VISIBILITY_TIMEOUT = 240.0
 RETENTION_SECONDS = 345600
 MAX_LOT = 10
@@ -92,7 +95,7 @@ class FeedQueue:
             return lot
 
     def commit(self, handles: list[str]) -> list[str]:
-        """Remove the events of these handles; return the handles that removed one."""
+        """Remove the events of these handles and return the handles that removed one."""
         committed = []
         with self._lock:
             for handle in handles:

@@ -17,8 +17,9 @@ CFOP_OTHER_STATE = "6102"
 def nfe_check_digit(first_43: str) -> int:
     """Mod-11 digit over the first 43 characters, weights 2 to 9 from the right.
 
-    Each character is valued at its ASCII code minus 48, the rule the
-    alphanumeric CNPJ brings to access keys (digits keep their value).
+    Each character is valued at its ASCII code minus 48, so digits keep their
+    value. NOTE: valuing letters of an alphanumeric CNPJ this way follows the
+    CNPJ's own rule and is an assumption for access keys.
     """
     total = 0
     for position, char in enumerate(reversed(first_43)):

@@ -49,7 +49,7 @@ class OrderGenerator:
             try:
                 self._tick()
             except Exception:
-                # One bad tick must not end the traffic; the next tick retries.
+                # One bad tick must not end the traffic, so the next tick tries again.
                 logger.exception("Order generator tick failed")
 
     def _tick(self) -> None:
@@ -67,5 +67,5 @@ class OrderGenerator:
             try:
                 self.simulator.advance_order(order_id)
             except ValueError:
-                # Ponte moved it meanwhile (start-handling, invoice); skip it.
+                # Ponte moved it meanwhile with start-handling or an invoice.
                 continue

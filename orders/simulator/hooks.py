@@ -2,9 +2,9 @@
 
 Notifications go out from one background thread, in the order the changes
 happened, so a slow or absent receiver never blocks the API. A failed POST is
-logged and dropped.
-NOTE: VTEX retries failed notifications with growing intervals; this sender
-does not, so a receiver that was down must catch up from the feed.
+counted, logged (the first failure, then one in a hundred) and dropped.
+NOTE: VTEX retries failed notifications with growing intervals, but this
+sender does not, so a receiver that was down must catch up from the feed.
 """
 
 import ipaddress

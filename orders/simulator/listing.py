@@ -1,7 +1,7 @@
 """List orders (`GET /api/oms/pvt/orders`): filters, paging, summary rows, stats.
 
 VTEX documents at most 30 pages of at most 100 orders per query and a
-default page size of 15; `paging.total` still counts every match, so a
+default page size of 15. `paging.total` still counts every match, so a
 client can tell that it must split its window.
 """
 
@@ -50,7 +50,7 @@ def page_and_size(params: dict) -> tuple[int, int]:
 
 
 def creation_window(params: dict) -> tuple[datetime, datetime] | None:
-    """Parse `creationDate:[A TO B]`, both ends included; None when absent."""
+    """Parse `creationDate:[A TO B]` with both ends included, or return None."""
     raw = params.get("f_creationDate")
     if not raw:
         return None
@@ -68,7 +68,7 @@ def creation_window(params: dict) -> tuple[datetime, datetime] | None:
 
 
 def is_descending(params: dict) -> bool:
-    """Read `orderBy=creationDate,asc|desc`; VTEX lists newest first by default."""
+    """Read `orderBy=creationDate,asc|desc`. VTEX lists newest first by default."""
     raw = params.get("orderBy") or "creationDate,desc"
     field, _, direction = raw.partition(",")
     if field != "creationDate" or direction not in ("asc", "desc"):

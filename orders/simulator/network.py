@@ -1,8 +1,9 @@
 """The demo network from the simulator's side: where goods ship from.
 
 VTEX picks the fulfilling warehouse at checkout. The simulator imitates a
-simple version of that choice: the nearest active store that ships from
-store, within a radius, and otherwise the nearest distribution centre.
+simple version of that choice: an active store of the customer's city that
+ships from store, else the nearest such store within a radius, else the
+nearest distribution centre.
 """
 
 import math
@@ -11,7 +12,7 @@ from functools import lru_cache
 
 from franchises.demo_network import DC, ENTITIES_BY_KEY, LOCATIONS, PAUSED
 
-# A store delivers to customers up to this far away; beyond it a DC ships.
+# A store of another city delivers up to this far away, and a DC beyond it.
 SHIP_FROM_STORE_RADIUS_KM = 60.0
 # A customer picks up at a store up to this far away.
 PICKUP_RADIUS_KM = 25.0

@@ -1,7 +1,8 @@
 """`paymentData`: one transaction per purchase, shared by the orders of a group.
 
-As in VTEX, the orders of a split purchase carry the same transaction, whose
-payment value is the whole purchase, not the order's own value. Card numbers
+As in VTEX's published order-group example, the orders of a split purchase
+carry the same transaction, whose payment value is the whole purchase and
+not the order's own value. Card numbers
 are the public test cards (Visa 4111 1111 1111 1111, Mastercard 5555 5555
 5555 4444).
 """

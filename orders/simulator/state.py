@@ -2,7 +2,8 @@
 
 Everything lives in memory behind one lock, so the HTTP threads, the order
 generator and test code can use one simulator at once. Documents are kept
-as dicts and serialised once per change; a GET returns the cached bytes.
+as dicts and serialised on the first read after each change, so repeated
+GETs return cached bytes.
 """
 
 import bisect
@@ -111,8 +112,8 @@ class VtexSimulator:
         self.max_recorded_requests = max_recorded_requests
 
         self.committed_handles: list[str] = []
-        # The latest requests as (method, path with query string), and the
-        # statuses answered, in order; `request_count` counts every request.
+        # The latest requests as (method, path with query string) and their
+        # response statuses, in order. `request_count` counts every request.
         self.requests: list[tuple[str, str]] = []
         self.response_statuses: list[int] = []
         self.request_count = 0
@@ -161,7 +162,7 @@ class VtexSimulator:
             return ids
 
     def create_order(self, created_at: datetime | None = None) -> list[str]:
-        """Create one purchase now (one id, or two for a split group); hook it."""
+        """Create one purchase now and send its hook; return its one or two ids."""
         with self._lock:
             created_at = created_at or datetime.now(UTC)
             ids = []
@@ -176,7 +177,7 @@ class VtexSimulator:
     ) -> str:
         """Store a custom document, or a raw (possibly malformed) body for `order_id`.
 
-        A dict is served as JSON; a str or bytes body is served exactly as
+        A dict is served as JSON, and a str or bytes body is served exactly as
         given. The order replaces any order with the same id and gets a feed
         event. Returns the order id.
         """
