@@ -4,7 +4,8 @@
 its HTTP API on loopback. `server.py` lists the paths it serves.
 """
 
+from orders.simulator.records import SimulatorError
 from orders.simulator.server import SimulatorServer
-from orders.simulator.state import SimulatorError, VtexSimulator
+from orders.simulator.state import VtexSimulator
 
 __all__ = ["SimulatorError", "SimulatorServer", "VtexSimulator"]

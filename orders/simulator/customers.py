@@ -90,7 +90,9 @@ def _hex(rng: random.Random, length: int) -> str:
 def _email(rng: random.Random, first: str, last: str) -> str:
     if rng.random() < MASKED_EMAIL_RATE:
         # VTEX's masked alias: 32 hex characters, a dash and a short tag.
-        return f"{_hex(rng, 32)}-{rng.randrange(1, 99)}{rng.choice('abcdef')}@ct.vtex.com.br"
+        alias = _hex(rng, 32)
+        tag = f"{rng.randrange(1, 99)}{rng.choice('abcdef')}"
+        return f"{alias}-{tag}@ct.vtex.com.br"
     plain = f"{first}.{last}{rng.randrange(1, 999)}".lower()
     plain = plain.translate(str.maketrans("áâãéêíóôõúç", "aaaeeiooouc"))
     return f"{plain}@example.com"

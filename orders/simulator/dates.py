@@ -4,11 +4,16 @@ from datetime import UTC, datetime
 
 
 def _seven_digits(moment: datetime) -> str:
-    moment = moment.astimezone(UTC)
-    # Python keeps microseconds; VTEX prints a seventh digit (100 ns ticks).
-    # Repeating the last microsecond digit keeps the text deterministic.
-    ticks = f"{moment.microsecond:06d}{moment.microsecond % 10}"
-    return f"{moment:%Y-%m-%dT%H:%M:%S}.{ticks}"
+    if moment.tzinfo is not UTC:
+        moment = moment.astimezone(UTC)
+    # Python keeps microseconds but VTEX prints a seventh digit (100 ns
+    # ticks). Repeating the last microsecond digit keeps the text deterministic.
+    micro = moment.microsecond
+    return (
+        f"{moment.year:04d}-{moment.month:02d}-{moment.day:02d}T"
+        f"{moment.hour:02d}:{moment.minute:02d}:{moment.second:02d}."
+        f"{micro:06d}{micro % 10}"
+    )
 
 
 def document_date(moment: datetime) -> str:
@@ -22,7 +27,7 @@ def event_date(moment: datetime) -> str:
 
 
 def parse_date(text: str) -> datetime:
-    """Parse a VTEX or ISO 8601 date; one without an offset is taken as UTC."""
+    """Parse a VTEX or ISO 8601 date, taking a date without an offset as UTC."""
     moment = datetime.fromisoformat(text.strip())
     if moment.tzinfo is None:
         moment = moment.replace(tzinfo=UTC)

@@ -95,7 +95,10 @@ class FeedQueue:
             return lot
 
     def commit(self, handles: list[str]) -> list[str]:
-        """Remove the events of these handles and return the handles that removed one."""
+        """Remove the events of these handles, and return the handles that did.
+
+        A stale or unknown handle is ignored.
+        """
         committed = []
         with self._lock:
             for handle in handles:

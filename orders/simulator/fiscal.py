@@ -5,7 +5,9 @@ from datetime import datetime
 
 from orders.simulator.dates import document_date
 from orders.simulator.network import NetworkLocation
+from orders.simulator.records import SimulatorError
 
+INVOICE_FIELDS = ("type", "invoiceNumber", "invoiceValue", "issuanceDate", "items")
 NFE_MODEL = "55"
 NFE_SERIES = "001"
 # CFOP 5102 sells goods bought from third parties inside the state, 6102 to
@@ -114,3 +116,50 @@ def package_from_request(document: dict, body: dict) -> dict:
         "volumes": body.get("volumes"),
         "EnableInferItems": False,
     }
+
+
+def add_package(document: dict, package: dict) -> None:
+    """Attach an invoice to the document.
+
+    An invoice number sent again replaces its package instead of adding one.
+    NOTE: VTEX does not document what it does with a repeated invoice number.
+    """
+    attachment = document.get("packageAttachment") or {}
+    packages = [
+        existing
+        for existing in attachment.get("packages") or []
+        if existing.get("invoiceNumber") != package["invoiceNumber"]
+    ]
+    document["packageAttachment"] = {**attachment, "packages": [*packages, package]}
+
+
+def invoiced_value(document: dict) -> int:
+    """Sum the output (sale) invoices of the document, in cents."""
+    packages = (document.get("packageAttachment") or {}).get("packages") or []
+    return sum(
+        int(package.get("invoiceValue") or 0)
+        for package in packages
+        if package.get("type") == "Output"
+    )
+
+
+def validate_invoice_request(body) -> None:
+    """Reject an invoice notification body that VTEX would not accept."""
+    if not isinstance(body, dict):
+        raise SimulatorError(400, "Invalid body: expected a JSON object.")
+    missing = [name for name in INVOICE_FIELDS if body.get(name) in (None, "")]
+    if missing:
+        raise SimulatorError(400, f"Missing invoice fields: {', '.join(missing)}.")
+    if body["type"] not in ("Output", "Input"):
+        raise SimulatorError(
+            400, f"Invalid type {body['type']!r}: use Output (sale) or Input (return)."
+        )
+    value = body["invoiceValue"]
+    if isinstance(value, bool) or not str(value).isdigit():
+        raise SimulatorError(
+            400,
+            f"Invalid invoiceValue {value!r}: send the amount in cents as digits, "
+            'for example "2499" for R$ 24,99.',
+        )
+    if not isinstance(body["items"], list):
+        raise SimulatorError(400, "Invalid items: expected a list of invoiced SKUs.")

@@ -25,7 +25,8 @@ import threading
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 from urllib.parse import parse_qsl, unquote, urlsplit
 
-from orders.simulator.state import SimulatorError, VtexSimulator
+from orders.simulator.records import SimulatorError
+from orders.simulator.state import VtexSimulator
 
 logger = logging.getLogger(__name__)
 
