@@ -16,8 +16,14 @@ from datetime import UTC, datetime, timedelta
 from django.db import connection
 
 from orders.services.locations import LocationIndex
-from orders.services.refresh import Outcome, order_refresh
-from orders.vtex.client import LIST_MAX_PAGES, LIST_PER_PAGE, VtexClient, VtexError
+from orders.services.refresh import STORE_BATCH, Outcome, orders_store_documents
+from orders.vtex.client import (
+    LIST_MAX_PAGES,
+    LIST_PER_PAGE,
+    VtexClient,
+    VtexError,
+    VtexNotFound,
+)
 
 logger = logging.getLogger(__name__)
 
@@ -107,10 +113,10 @@ def orders_backfill(
     workers: int = 4,
     progress: Callable[[int, int], None] | None = None,
 ) -> BackfillSummary:
-    """List and refresh every order created in [since, until].
+    """List and store every order created in [since, until].
 
-    `workers` threads fetch and store in parallel: the time per order is mostly
-    waiting on VTEX and the database, so threads overlap it despite the GIL.
+    `workers` threads fetch documents, which is mostly waiting on VTEX, while
+    this thread stores them in batches of STORE_BATCH, one transaction each.
     """
     client = client or VtexClient.from_settings()
     started = time.monotonic()
@@ -119,32 +125,52 @@ def orders_backfill(
     summary = BackfillSummary(listed=len(order_ids))
     locations = LocationIndex.load()
 
-    def refresh(order_id: str) -> tuple[str, Outcome | None, str]:
+    def fetch(order_id: str) -> tuple[str, str | None, Outcome | None, str]:
         try:
-            outcome = order_refresh(
-                vtex_order_id=order_id,
-                source=source,
-                client=client,
-                locations=locations,
-            )
+            return order_id, client.get_order_text(order_id), None, ""
+        except VtexNotFound:
+            return order_id, None, Outcome.NOT_FOUND, ""
         except VtexError as error:
-            return order_id, None, str(error)
+            return order_id, None, None, str(error)
         except Exception as error:
-            # One broken order must not stop the run; it is counted as failed
+            # One broken fetch must not stop the run; it is counted as failed
             # and the command exits non-zero.
-            logger.exception("Backfill crashed on order %s", order_id)
-            return order_id, None, f"{type(error).__name__}: {error}"
-        return order_id, outcome, ""
+            logger.exception("Backfill crashed fetching order %s", order_id)
+            return order_id, None, None, f"{type(error).__name__}: {error}"
 
-    results = _run_parallel(refresh, order_ids, workers)
-    for done, (order_id, outcome, problem) in enumerate(results, start=1):
-        _count(summary, order_id, outcome, problem)
+    done = 0
+    batch: list[tuple[str, str]] = []
+    for order_id, text, outcome, problem in _run_parallel(fetch, order_ids, workers):
+        if text is None:
+            _count(summary, order_id, outcome, problem)
+            done += 1
+        else:
+            batch.append((order_id, text))
+        if len(batch) >= STORE_BATCH:
+            done += _batch_store(batch, source, locations, summary)
+            batch = []
         if progress:
             progress(done, len(order_ids))
+    done += _batch_store(batch, source, locations, summary)
+    if progress:
+        progress(done, len(order_ids))
 
     summary.seconds = time.monotonic() - started
     logger.info("Backfill finished: %s", summary.line())
     return summary
+
+
+def _batch_store(
+    batch: list[tuple[str, str]], source: str, locations, summary: BackfillSummary
+) -> int:
+    if not batch:
+        return 0
+    outcomes = orders_store_documents(
+        documents=batch, source=source, locations=locations
+    )
+    for order_id, outcome in outcomes.items():
+        _count(summary, order_id, outcome, "")
+    return len(outcomes)
 
 
 def _count(summary: BackfillSummary, order_id: str, outcome, problem: str) -> None:
@@ -167,12 +193,10 @@ def _count(summary: BackfillSummary, order_id: str, outcome, problem: str) -> No
 def _run_parallel(function, arguments: list, workers: int):
     """Yield function(argument) for each argument, from `workers` threads.
 
-    Each thread keeps one database connection for the whole run and closes it
-    when done. One worker runs inline, in the caller's connection and transaction.
+    A thread that touched the database closes its connection when done. One
+    worker runs inline, in the caller's connection and transaction.
     """
-    if workers <= 1 or connection.vendor == "sqlite":
-        # SQLite takes one writer at a time, so threads would only wait on
-        # its lock.
+    if workers <= 1:
         for argument in arguments:
             yield function(argument)
         return

@@ -25,6 +25,7 @@ logger = logging.getLogger(__name__)
 HOOK_TOKEN_HEADER = "X-Ponte-Hook-Token"  # noqa: S105
 # VTEX expects the receiver to respond within 5 s.
 TIMEOUT_SECONDS = 5
+PING = {"hookConfig": "ping"}
 
 
 def validate_hook_url(url: str) -> None:
@@ -86,6 +87,10 @@ class HookSender:
                     target=self._run, name="vtex-simulator-hooks", daemon=True
                 )
                 self._thread.start()
+        # VTEX pings a new hook URL and rejects the configuration unless it
+        # gets 200. Here the ping is only sent and logged, because the demo
+        # starts the simulator before the server that receives the hook.
+        self.send(PING)
 
     def send(self, payload: dict) -> None:
         if self.url is not None:
@@ -110,7 +115,7 @@ class HookSender:
 
     def _post(self, url: str, token: str | None, payload: dict) -> None:
         headers = {HOOK_TOKEN_HEADER: token} if token else {}
-        order_id, state = payload["OrderId"], payload["State"]
+        order_id, state = payload.get("OrderId"), payload.get("State")
         try:
             response = self._session.post(
                 url, json=payload, headers=headers, timeout=TIMEOUT_SECONDS

@@ -381,7 +381,7 @@ class VtexSimulator:
                 "status": sorted(flow.STATUS_DESCRIPTIONS),
             },
             "queue": {
-                "visibilityTimeoutInSeconds": self.feed.visibility_timeout,
+                "visibilityTimeoutInSeconds": _whole(self.feed.visibility_timeout),
                 "messageRetentionPeriodInSeconds": RETENTION_SECONDS,
             },
             "quantity": self.feed.quantity,
@@ -622,3 +622,8 @@ class VtexSimulator:
             self._orders[order_id] = record
             self._announce(record, notify=False)
         return order_id
+
+
+def _whole(seconds: float) -> int | float:
+    """Return whole seconds as an int, as VTEX writes them."""
+    return int(seconds) if float(seconds).is_integer() else seconds

@@ -10,7 +10,6 @@ VTEX sends money as integer cents. JSON numbers are read as `Decimal`, never as
 binary floats, so `1.0` stays exact and `-43.177944183349609` keeps its digits.
 """
 
-import hashlib
 import json
 import re
 from dataclasses import dataclass, field
@@ -122,12 +121,13 @@ class ParsedOrder:
     longitude: Decimal | None
     sales_associate: str
     raw: dict
-    raw_sha256: str
     items: list[ParsedItem] = field(default_factory=list)
     totals: list[ParsedTotal] = field(default_factory=list)
     payments: list[ParsedPayment] = field(default_factory=list)
     packages: list[ParsedPackage] = field(default_factory=list)
     seller_ids: list[str] = field(default_factory=list)
+    # SHA-256 of the body as received; set by whoever holds the body.
+    raw_sha256: str = ""
 
 
 def document_loads(text: str | bytes) -> dict:
@@ -141,24 +141,6 @@ def document_loads(text: str | bytes) -> dict:
             f"body is a JSON {type(data).__name__}, expected an order object"
         )
     return data
-
-
-def document_sha256(document: dict) -> str:
-    canonical = json.dumps(
-        document, sort_keys=True, separators=(",", ":"), default=str
-    ).encode()
-    return hashlib.sha256(canonical).hexdigest()
-
-
-def document_jsonable(document: Any) -> Any:
-    """Turn the Decimals of a parsed body back into JSON numbers for a JSONField."""
-    return json.loads(json.dumps(document, default=_decimal_to_json))
-
-
-def _decimal_to_json(value: Any) -> Any:
-    if isinstance(value, Decimal):
-        return int(value) if value == value.to_integral_value() else float(value)
-    raise TypeError(f"{type(value).__name__} is not JSON serialisable")
 
 
 class _Reader:
@@ -338,7 +320,6 @@ def parse_order_document(document: dict) -> ParsedOrder:
         longitude=longitude,
         sales_associate=_sales_associate(root),
         raw=document,
-        raw_sha256=document_sha256(document),
         items=items,
         totals=totals,
         payments=_parse_payments(root),

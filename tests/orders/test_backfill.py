@@ -93,8 +93,7 @@ def test_backfill_quarantines_malformed_and_stores_the_rest(vtex):
     assert Order.objects.count() == 9
 
 
-@pytest.mark.postgres
-@pytest.mark.django_db(transaction=True)
+@pytest.mark.django_db
 def test_backfill_with_threads_stores_each_order_once(vtex):
     ids = vtex.generate_orders(count=200, start=DAY, end=NEXT_DAY)
 

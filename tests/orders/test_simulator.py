@@ -723,7 +723,9 @@ def test_hook_posts_status_changes_to_receiver(simulator, hook_receiver):
     simulator.advance_order(order_id)
     assert simulator.wait_for_hooks(timeout=5)
 
-    headers, payload = hook_receiver.received[-1]
+    ping, change = hook_receiver.received
+    assert ping[1] == {"hookConfig": "ping"}
+    headers, payload = change
     assert headers["X-Ponte-Hook-Token"] == "hook-secret"
     assert payload["Domain"] == "Marketplace"
     assert payload["OrderId"] == order_id
@@ -732,7 +734,7 @@ def test_hook_posts_status_changes_to_receiver(simulator, hook_receiver):
     assert payload["Origin"] == {"Account": "ponte", "Key": APP_KEY}
     assert EVENT_DATE.match(payload["LastChange"])
     assert EVENT_DATE.match(payload["CurrentChange"])
-    assert simulator.hooks.sent == 1
+    assert simulator.hooks.sent == 2
 
 
 def test_hook_follows_write_back_over_http(simulator, server, session, hook_receiver):
@@ -743,8 +745,9 @@ def test_hook_follows_write_back_over_http(simulator, server, session, hook_rece
     session.post(f"{server.url}/api/oms/pvt/orders/{order_id}/start-handling")
     assert simulator.wait_for_hooks(timeout=5)
 
-    assert [payload["State"] for _, payload in hook_receiver.received] == [
-        flow.HANDLING
+    assert [payload.get("State") for _, payload in hook_receiver.received] == [
+        None,
+        flow.HANDLING,
     ]
 
 
@@ -756,7 +759,8 @@ def test_hook_failure_is_counted_and_sending_continues(simulator):
     simulator.advance_order(second)
     assert simulator.wait_for_hooks(timeout=10)
 
-    assert simulator.hooks.failed == 2
+    # The ping and the two changes.
+    assert simulator.hooks.failed == 3
     assert simulator.hooks.sent == 0
 
 
@@ -789,7 +793,8 @@ def test_generator_creates_and_advances_orders(simulator, hook_receiver):
 
     created = set(simulator.order_ids()) - before
     assert len(created) >= 10
-    assert len(hook_receiver.received) > len(created)
+    # A ping, one hook per created order and more for advanced orders.
+    assert len(hook_receiver.received) > len(created) + 1
 
 
 # Documents -------------------------------------------------------------------
