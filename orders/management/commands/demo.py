@@ -17,6 +17,11 @@ DEMO_APP_TOKEN = "demo-app-token"  # noqa: S105 (demo-only value)
 DEMO_HOOK_TOKEN = "demo-hook-token"  # noqa: S105 (demo-only value)
 
 
+def _interrupt(signum, frame):
+    """Stop on SIGTERM as on Ctrl-C, so the children stop too."""
+    raise KeyboardInterrupt
+
+
 class Command(BaseCommand):
     help = (
         "Start the VTEX simulator, a Celery worker, Celery beat and the web server "
@@ -47,6 +52,10 @@ class Command(BaseCommand):
         manage = [sys.executable, "manage.py"]
         celery = [sys.executable, "-m", "celery", "-A", "config"]
         commands = {
+            "worker": celery
+            + ["worker", "--loglevel=INFO", "--concurrency=2", "--without-gossip"],
+            "beat": celery + ["beat", "--loglevel=INFO"],
+            "web": manage + ["runserver", "--noreload", f"127.0.0.1:{port}"],
             "simulator": manage
             + [
                 "vtex_simulator",
@@ -58,16 +67,15 @@ class Command(BaseCommand):
                 f"--app-key={DEMO_APP_KEY}",
                 f"--app-token={DEMO_APP_TOKEN}",
             ],
-            "worker": celery
-            + ["worker", "--loglevel=INFO", "--concurrency=2", "--without-gossip"],
-            "beat": celery + ["beat", "--loglevel=INFO"],
-            "web": manage + ["runserver", "--noreload", f"127.0.0.1:{port}"],
         }
         children: dict[str, subprocess.Popen] = {}
+        signal.signal(signal.SIGTERM, _interrupt)
         try:
             for name, command in commands.items():
                 children[name] = subprocess.Popen(command, env=env)  # noqa: S603
-                if name == "simulator":
+                if name in ("web", "simulator"):
+                    # The simulator posts hooks to the web server and the
+                    # backfill reads the simulator: each waits for the other.
                     time.sleep(2)
             since = (timezone.now() - timedelta(days=4)).isoformat()
             children["backfill"] = subprocess.Popen(  # noqa: S603
