@@ -26,7 +26,9 @@ def cnpj_normalize(value: str) -> str:
 
 
 def cnpj_check_digit(base: str, weights: tuple[int, ...]) -> int:
-    total = sum((ord(char) - 48) * weight for char, weight in zip(base, weights, strict=False))
+    total = sum(
+        (ord(char) - 48) * weight for char, weight in zip(base, weights, strict=False)
+    )
     remainder = total % 11
     return 0 if remainder < 2 else 11 - remainder
 
