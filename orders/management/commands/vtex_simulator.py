@@ -1,5 +1,6 @@
 import gc
 import logging
+import signal
 import time
 from datetime import UTC, datetime, timedelta
 
@@ -98,6 +99,9 @@ class Command(BaseCommand):
         self.stdout.write(f"Set VTEX_BASE_URL={server.url} for Ponte. Ctrl-C stops.")
         if options["rate"] > 0:
             simulator.start_generator(options["rate"])
+        # The benchmark and process managers stop it with SIGTERM, which then
+        # takes the same clean path as Ctrl-C.
+        signal.signal(signal.SIGTERM, _raise_interrupt)
         try:
             self._log_until_interrupted(simulator)
         except KeyboardInterrupt:
@@ -149,3 +153,7 @@ class Command(BaseCommand):
                 stats["hooks_failed"],
                 stats["invoices"],
             )
+
+
+def _raise_interrupt(signum, frame):
+    raise KeyboardInterrupt
