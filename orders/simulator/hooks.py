@@ -29,7 +29,7 @@ PING = {"hookConfig": "ping"}
 
 
 def validate_hook_url(url: str) -> None:
-    """Reject a URL that is not HTTP on a loopback address.
+    """Reject a URL that is not HTTP or HTTPS on a loopback address.
 
     The simulator exists for local demos and tests, so it only notifies this
     machine.
@@ -137,7 +137,7 @@ class HookSender:
         self.failed += 1
         if self.failed % 100 == 1:
             logger.warning(
-                "Hook for order_id=%s state=%s failed (%s); %d failures so far",
+                "Hook for order_id=%s state=%s failed: %s. Failures so far: %d",
                 order_id,
                 state,
                 cause,

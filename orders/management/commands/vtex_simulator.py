@@ -33,7 +33,7 @@ class Command(BaseCommand):
         parser.add_argument(
             "--host",
             default="127.0.0.1",
-            help="Address to bind (default 127.0.0.1, loopback only).",
+            help="Address to bind; the default, 127.0.0.1, accepts local clients only.",
         )
         parser.add_argument("--app-key", help="Required X-VTEX-API-AppKey value.")
         parser.add_argument("--app-token", help="Required X-VTEX-API-AppToken value.")
