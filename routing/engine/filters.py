@@ -1,0 +1,279 @@
+"""Filters: hard rules that remove candidates, each with a reason in numbers.
+
+A filter takes the candidates still standing and returns the rejected ones
+with a plain sentence each; the engine records the step name on them.
+"""
+
+import functools
+from collections.abc import Mapping
+from datetime import datetime, timedelta
+from typing import Any
+
+from routing.engine.context import (
+    PICKUP_MODE,
+    TRANSFER_MODE,
+    CandidateState,
+    RoutingContext,
+)
+from routing.engine.hours import format_local, next_opening
+from routing.engine.postal_codes import state_for_postal_code
+from routing.engine.types import Candidate
+
+Rejections = list[tuple[CandidateState, str]]
+
+
+def units(count: int) -> str:
+    return f"{count} unit" if count == 1 else f"{count} units"
+
+
+def format_postal_code(value: int) -> str:
+    digits = f"{value:08d}"
+    return f"{digits[:5]}-{digits[5:]}"
+
+
+def postal_code_number(postal_code: str) -> int | None:
+    """Return a CEP as an 8-digit integer; a 5-digit prefix gets 000 appended."""
+    digits = "".join(char for char in postal_code if char.isdigit())
+    if len(digits) == 8:
+        return int(digits)
+    if len(digits) == 5:
+        return int(digits) * 1000
+    return None
+
+
+@functools.lru_cache(maxsize=2048)
+def parse_postal_ranges(
+    ranges: tuple[tuple[str, str], ...],
+) -> tuple[tuple[int, int], ...]:
+    """Return CEP ranges as inclusive 8-digit integer bounds.
+
+    A shorter bound is a prefix, so "01000" starts at 01000-000 and "05999" as
+    an end covers up to 05999-999.
+    """
+    parsed = []
+    for start, end in ranges:
+        low = "".join(char for char in start if char.isdigit())
+        high = "".join(char for char in end if char.isdigit())
+        if not low or not high or len(low) > 8 or len(high) > 8:
+            raise ValueError(f"postal range {start!r}-{end!r} is not a CEP range")
+        parsed.append((int(low.ljust(8, "0")), int(high.ljust(8, "9"))))
+    return tuple(parsed)
+
+
+def filter_excluded(
+    states: list[CandidateState], context: RoutingContext, params: Mapping[str, Any]
+) -> Rejections:
+    excluded = context.excluded
+    return [
+        (state, "excluded from routing this order")
+        for state in states
+        if state.location_id in excluded
+    ]
+
+
+def filter_status(
+    states: list[CandidateState], context: RoutingContext, params: Mapping[str, Any]
+) -> Rejections:
+    allowed = params["allowed"]
+    allowed_text = ", ".join(allowed)
+    return [
+        (state, f"status is {state.candidate.status}; allowed: {allowed_text}")
+        for state in states
+        if state.candidate.status not in allowed
+    ]
+
+
+def filter_delivery_capability(
+    states: list[CandidateState], context: RoutingContext, params: Mapping[str, Any]
+) -> Rejections:
+    rejections = []
+    for state in states:
+        candidate = state.candidate
+        takes_pickup = context.mode == PICKUP_MODE or (
+            context.mode == TRANSFER_MODE
+            and candidate.location_id == context.pickup_location_id
+        )
+        if takes_pickup:
+            if not candidate.offers_pickup:
+                rejections.append((state, "does not offer pickup"))
+        elif candidate.kind != "dc" and not candidate.ships_from_store:
+            rejections.append(
+                (state, "store does not ship orders (ship-from-store off)")
+            )
+    return rejections
+
+
+def filter_stock(
+    states: list[CandidateState], context: RoutingContext, params: Mapping[str, Any]
+) -> Rejections:
+    # Mode "any" only makes sense when the order may be split.
+    all_items = params["mode"] == "all_items" or not context.split
+    rejections = []
+    for state in states:
+        if all_items and state.covered_units < context.total_units:
+            shortages = [
+                f"{held} of {units(wanted)} of SKU {sku} in stock"
+                for sku, wanted, held in zip(
+                    context.skus, context.demand, state.cover, strict=True
+                )
+                if held < wanted
+            ]
+            rejections.append((state, "; ".join(shortages)))
+        elif state.covered_units == 0:
+            rejections.append(
+                (state, f"none of the {units(context.total_units)} ordered in stock")
+            )
+    return rejections
+
+
+def filter_max_distance(
+    states: list[CandidateState], context: RoutingContext, params: Mapping[str, Any]
+) -> Rejections:
+    limit = params["km"]
+    reject_unknown = params["unknown_distance"] == "reject"
+    rejections = []
+    for state in states:
+        distance = state.distance_km
+        if distance is None:
+            if reject_unknown:
+                rejections.append(
+                    (state, "distance unknown: the address could not be placed")
+                )
+        elif distance > limit:
+            rejections.append(
+                (state, f"{distance:.1f} km away, over the {limit:g} km limit")
+            )
+    return rejections
+
+
+def ready_time(candidate: Candidate, now: datetime, cache: dict) -> Any:
+    """Return (opens at, ready to ship at) for a location, or an error string.
+
+    Locations with the same time zone, hours and lead time share one entry in
+    `cache`, which must only be used with one `now`.
+    """
+    key = (candidate.time_zone, candidate.opening_hours, candidate.lead_time_hours)
+    cached = cache.get(key)
+    if cached is not None:
+        return cached
+    try:
+        opens_at = next_opening(now, candidate.time_zone, candidate.opening_hours)
+    except ValueError as error:
+        result: Any = f"opening hours unusable: {error}"
+    else:
+        if opens_at is None:
+            result = "never opens according to its opening hours"
+        else:
+            ready_at = opens_at + timedelta(hours=candidate.lead_time_hours)
+            result = (opens_at, ready_at)
+    cache[key] = result
+    return result
+
+
+def filter_meets_promise(
+    states: list[CandidateState], context: RoutingContext, params: Mapping[str, Any]
+) -> Rejections:
+    promised_by = context.order.promised_by
+    if promised_by is None:
+        return []
+    km_per_day = params["km_per_day"]
+    rejections = []
+    formatted: dict[tuple[datetime, str], str] = {}
+
+    def local(moment: datetime, zone_name: str) -> str:
+        text = formatted.get((moment, zone_name))
+        if text is None:
+            text = formatted[(moment, zone_name)] = format_local(moment, zone_name)
+        return text
+
+    for state in states:
+        candidate = state.candidate
+        timing = ready_time(candidate, context.now, context.ready_times)
+        if isinstance(timing, str):
+            rejections.append((state, timing))
+            continue
+        opens_at, ready_at = timing
+        # NOTE: an unknown distance counts as no transit time at all.
+        transit_days = (state.distance_km or 0.0) / km_per_day
+        arrives_at = ready_at + timedelta(days=transit_days)
+        if arrives_at > promised_by:
+            zone_name = candidate.time_zone
+            rejections.append(
+                (
+                    state,
+                    f"estimated arrival {local(arrives_at, zone_name)} is after "
+                    f"the promised {local(promised_by, zone_name)} (opens "
+                    f"{local(opens_at, zone_name)}, "
+                    f"{candidate.lead_time_hours:g} h lead time, "
+                    f"{transit_days:.1f} days in transit)",
+                )
+            )
+    return rejections
+
+
+def capacity_problem(state: CandidateState) -> str | None:
+    candidate = state.candidate
+    daily, accepted = candidate.daily_capacity, candidate.accepted_today
+    if daily > 0 and accepted >= daily:
+        return f"accepted {accepted} of {daily} orders allowed today"
+    concurrent, open_now = candidate.concurrent_capacity, candidate.open_assignments
+    if concurrent > 0 and open_now >= concurrent:
+        return f"{open_now} of {concurrent} concurrent assignments already open"
+    return None
+
+
+def filter_capacity(
+    states: list[CandidateState], context: RoutingContext, params: Mapping[str, Any]
+) -> Rejections:
+    rejections = []
+    for state in states:
+        problem = capacity_problem(state)
+        if problem is not None:
+            rejections.append((state, problem))
+    if params["spill_over"] and rejections and len(rejections) == len(states):
+        context.notes.append(
+            f"Capacity spill-over: all {len(states)} remaining locations were at "
+            f"capacity, so the capacity filter let them through."
+        )
+        return []
+    return rejections
+
+
+def region_problem(state: CandidateState, context: RoutingContext) -> str | None:
+    """Return why the customer is outside the candidate's region, or None."""
+    candidate = state.candidate
+    customer_postal = context.customer_postal_code
+    if candidate.service_postal_ranges:
+        try:
+            ranges = parse_postal_ranges(candidate.service_postal_ranges)
+        except ValueError as error:
+            return f"service region unusable: {error}"
+        if customer_postal is None:
+            return "customer postal code unknown, so the service region cannot match"
+        if any(low <= customer_postal <= high for low, high in ranges):
+            return None
+        return (
+            f"customer postal code {format_postal_code(customer_postal)} is "
+            f"outside the location's service ranges"
+        )
+
+    location_state = candidate.state.strip().upper() or state_for_postal_code(
+        candidate.postal_code
+    )
+    customer_state = context.customer_state
+    if not location_state or not customer_state:
+        return "state of the customer or the location unknown"
+    if location_state != customer_state:
+        return f"customer is in {customer_state}, the location in {location_state}"
+    return None
+
+
+def filter_same_region(
+    states: list[CandidateState], context: RoutingContext, params: Mapping[str, Any]
+) -> Rejections:
+    rejections = []
+    for state in states:
+        problem = region_problem(state, context)
+        if problem is not None:
+            rejections.append((state, problem))
+    return rejections
