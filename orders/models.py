@@ -121,6 +121,16 @@ class OrderLocation(models.Model):
         DOCK = "dock", _("Ships from its dock")
         PICKUP_POINT = "pickup_point", _("Pickup point")
         SELLER = "seller", _("White-label seller")
+        ASSIGNED = "assigned", _("Assigned by routing")
+
+    # Links derived from the VTEX document, rebuilt on every refresh; other
+    # links (routing assignments) belong to their own app.
+    DOCUMENT_REASONS = (
+        Reason.WAREHOUSE,
+        Reason.DOCK,
+        Reason.PICKUP_POINT,
+        Reason.SELLER,
+    )
 
     order = models.ForeignKey(
         Order, on_delete=models.CASCADE, related_name="location_links"
@@ -312,3 +322,47 @@ class HookNotification(models.Model):
                 name="hook_notification_unique_change",
             ),
         ]
+
+
+class VtexOutboxCall(TimeStampedModel):
+    """A pending write to VTEX (start-handling, invoice), sent by a task.
+
+    The idempotency key is unique, so one business event is queued once, and a
+    call that VTEX accepted is never sent again.
+    """
+
+    class Kind(models.TextChoices):
+        START_HANDLING = "start_handling", _("Start handling")
+        INVOICE = "invoice", _("Invoice")
+
+    class Status(models.TextChoices):
+        PENDING = "pending", _("Pending")
+        SENDING = "sending", _("Sending")
+        SENT = "sent", _("Sent")
+        FAILED = "failed", _("Failed")
+
+    kind = models.CharField(_("kind"), max_length=20, choices=Kind.choices)
+    order = models.ForeignKey(
+        Order, on_delete=models.CASCADE, related_name="outbox_calls"
+    )
+    path = models.CharField(_("path"), max_length=300)
+    body = models.JSONField(_("body"), default=dict, blank=True)
+    idempotency_key = models.CharField(
+        _("idempotency key"), max_length=200, unique=True
+    )
+    status = models.CharField(
+        _("status"), max_length=10, choices=Status.choices, default=Status.PENDING
+    )
+    attempts = models.PositiveIntegerField(_("attempts"), default=0)
+    next_attempt_at = models.DateTimeField(_("next attempt at"))
+    last_error = models.TextField(_("last error"), blank=True)
+    sent_at = models.DateTimeField(_("sent at"), null=True, blank=True)
+
+    class Meta:
+        ordering = ["-created_at", "-id"]
+        verbose_name = _("VTEX outbox call")
+        verbose_name_plural = _("VTEX outbox calls")
+        indexes = [models.Index(fields=["status", "next_attempt_at"])]
+
+    def __str__(self) -> str:
+        return self.idempotency_key

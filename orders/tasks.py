@@ -108,3 +108,21 @@ def quarantine_retry_task() -> dict:
         outcomes[outcome] = outcomes.get(outcome, 0) + 1
     logger.info("Quarantine retry finished: %s", outcomes)
     return outcomes
+
+
+@shared_task
+def outbox_send_task(call_id: int) -> str:
+    from orders.services.outbox import outbox_send
+
+    return str(outbox_send(call_id=call_id))
+
+
+@shared_task
+def outbox_sweep_task() -> int:
+    """Send every due call: retries after backoff and calls whose task was lost."""
+    from orders.services.outbox import outbox_due_ids, outbox_send
+
+    ids = outbox_due_ids()
+    for call_id in ids:
+        outbox_send(call_id=call_id)
+    return len(ids)

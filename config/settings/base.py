@@ -34,6 +34,7 @@ INSTALLED_APPS = [
     "simple_history",
     "franchises",
     "orders",
+    "routing",
 ]
 
 MIDDLEWARE = [
@@ -159,6 +160,14 @@ CELERY_BEAT_SCHEDULE = {
     "vtex-reconcile-open-orders": {
         "task": "orders.tasks.reconcile_open_orders_task",
         "schedule": crontab(hour=3, minute=15),
+    },
+    "vtex-outbox-sweep": {
+        "task": "orders.tasks.outbox_sweep_task",
+        "schedule": 60,
+    },
+    "routing-expire-offers": {
+        "task": "routing.tasks.assignments_expire_task",
+        "schedule": 60,
     },
     "vtex-quarantine-retry": {
         "task": "orders.tasks.quarantine_retry_task",

@@ -30,6 +30,7 @@ from orders.models import (
 )
 from orders.services.locations import LocationIndex
 from orders.services.quarantine import quarantine_put
+from orders.signals import orders_stored
 from orders.vtex.client import VtexClient, VtexNotFound
 from orders.vtex.parser import (
     DocumentError,
@@ -214,6 +215,12 @@ def _orders_upsert(
             )
     OrderStatusChange.objects.bulk_create(status_changes)
     if written:
+        stored_ids = [order.pk for order, _ in written]
+        transaction.on_commit(
+            lambda: orders_stored.send(
+                sender=Order, order_ids=stored_ids, source=source
+            )
+        )
         QuarantinedDocument.objects.filter(
             vtex_order_id__in=[order.vtex_order_id for order, _ in written]
         ).delete()
@@ -259,7 +266,7 @@ def _children_delete(order_ids: list[int]) -> None:
         model.objects.filter(order_id__in=order_ids).delete()
     OrderLocation.objects.filter(
         order_id__in=order_ids,
-        reason__in=[choice.value for choice in OrderLocation.Reason],
+        reason__in=OrderLocation.DOCUMENT_REASONS,
     ).delete()
 
 

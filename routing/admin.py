@@ -1,0 +1,165 @@
+"""Admin for routing: HQ edits policies (with an audit trail), views stock,
+decisions and assignments. Assignments move only through the store workflow."""
+
+from django import forms
+from django.contrib import admin, messages
+from django.utils.translation import gettext_lazy as _
+from simple_history.admin import SimpleHistoryAdmin
+
+from orders.admin import ViewOnlyAdmin, ViewOnlyInline
+from routing.engine import Step, StepError, validate_step
+from routing.models import (
+    Assignment,
+    AssignmentEvent,
+    AssignmentLine,
+    PolicyStep,
+    RoutingCase,
+    RoutingDecision,
+    RoutingPolicy,
+    StockLevel,
+    StockSnapshot,
+)
+from routing.services.policies import PolicyError, policy_activate, policy_new_draft
+
+
+class PolicyStepForm(forms.ModelForm):
+    class Meta:
+        model = PolicyStep
+        fields = ["position", "kind", "name", "params", "weight"]
+
+    def clean(self):
+        cleaned = super().clean()
+        if self.errors:
+            return cleaned
+        try:
+            validate_step(
+                Step(
+                    kind=cleaned["kind"],
+                    name=cleaned["name"],
+                    params=cleaned.get("params") or {},
+                    weight=float(cleaned["weight"]),
+                )
+            )
+        except StepError as error:
+            raise forms.ValidationError(str(error)) from None
+        return cleaned
+
+
+class PolicyStepInline(admin.TabularInline):
+    model = PolicyStep
+    form = PolicyStepForm
+    extra = 1
+
+    def has_change_permission(self, request, obj=None):
+        return obj is None or obj.status == RoutingPolicy.Status.DRAFT
+
+    def has_add_permission(self, request, obj=None):
+        return obj is None or obj.status == RoutingPolicy.Status.DRAFT
+
+    def has_delete_permission(self, request, obj=None):
+        return obj is None or obj.status == RoutingPolicy.Status.DRAFT
+
+
+@admin.register(RoutingPolicy)
+class RoutingPolicyAdmin(SimpleHistoryAdmin):
+    list_display = ["name", "key", "version", "status", "priority", "activated_at"]
+    list_filter = ["status", "key"]
+    search_fields = ["name", "key"]
+    inlines = [PolicyStepInline]
+    readonly_fields = ["status", "activated_at"]
+    actions = ["activate", "copy_to_draft"]
+
+    def get_readonly_fields(self, request, obj=None):
+        # Only drafts are edited; an active or archived version is what
+        # past decisions used and stays as it was.
+        if obj is not None and obj.status != RoutingPolicy.Status.DRAFT:
+            return [f.name for f in RoutingPolicy._meta.fields]
+        return self.readonly_fields
+
+    @admin.action(description=_("Activate the selected draft"))
+    def activate(self, request, queryset):
+        for policy in queryset.order_by("pk"):
+            try:
+                policy_activate(policy=policy)
+            except PolicyError as error:
+                self.message_user(request, str(error), messages.ERROR)
+            else:
+                self.message_user(
+                    request,
+                    _("%(name)s is active.") % {"name": policy},
+                    messages.SUCCESS,
+                )
+
+    @admin.action(description=_("Copy into a new draft"))
+    def copy_to_draft(self, request, queryset):
+        for policy in queryset.order_by("pk"):
+            draft = policy_new_draft(policy=policy)
+            self.message_user(request, _("Created %(name)s.") % {"name": draft})
+
+
+@admin.register(StockLevel)
+class StockLevelAdmin(admin.ModelAdmin):
+    list_display = [
+        "location",
+        "sku_id",
+        "quantity",
+        "reserved",
+        "source",
+        "updated_at",
+    ]
+    list_filter = ["source"]
+    search_fields = ["sku_id", "location__code"]
+    list_select_related = ["location"]
+    raw_id_fields = ["location"]
+    readonly_fields = ["reserved"]
+    show_full_result_count = False
+
+
+@admin.register(StockSnapshot)
+class StockSnapshotAdmin(ViewOnlyAdmin):
+    list_display = ["location", "sku_id", "quantity", "taken_at", "source"]
+    list_filter = ["source"]
+    search_fields = ["sku_id", "location__code"]
+    list_select_related = ["location"]
+
+
+@admin.register(RoutingCase)
+class RoutingCaseAdmin(ViewOnlyAdmin):
+    list_display = ["order", "status", "reason", "updated_at"]
+    list_filter = ["status"]
+    search_fields = ["order__vtex_order_id"]
+    list_select_related = ["order"]
+
+
+@admin.register(RoutingDecision)
+class RoutingDecisionAdmin(ViewOnlyAdmin):
+    list_display = [
+        "order",
+        "status",
+        "policy",
+        "deciding_step",
+        "elapsed_ms",
+        "created_at",
+    ]
+    list_filter = ["status", "triggered_by"]
+    search_fields = ["order__vtex_order_id"]
+    list_select_related = ["order", "policy"]
+
+
+class AssignmentLineInline(ViewOnlyInline):
+    model = AssignmentLine
+    fields = ["item_index", "sku_id", "quantity"]
+
+
+class AssignmentEventInline(ViewOnlyInline):
+    model = AssignmentEvent
+    fields = ["from_state", "to_state", "at", "user", "details"]
+
+
+@admin.register(Assignment)
+class AssignmentAdmin(ViewOnlyAdmin):
+    list_display = ["order", "location", "state", "value", "offered_at", "expires_at"]
+    list_filter = ["state", "reject_reason"]
+    search_fields = ["order__vtex_order_id", "location__code"]
+    list_select_related = ["order", "location"]
+    inlines = [AssignmentLineInline, AssignmentEventInline]

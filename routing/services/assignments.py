@@ -1,0 +1,275 @@
+"""The store workflow: each transition is a compare-and-swap on the state.
+
+offered → accepted | rejected | expired; accepted → picking;
+picking → ready_for_pickup | shipped; ready_for_pickup | shipped → invoiced;
+invoiced → delivered. Rejection and expiry release the stock and route the
+part again; an out-of-stock rejection also zeroes the location's stock of the
+part's SKUs.
+"""
+
+import logging
+import re
+from datetime import datetime
+from decimal import Decimal
+
+from django.db import transaction
+from django.db.models import F, Value
+from django.db.models.functions import Greatest
+from django.utils import timezone
+from django.utils.translation import gettext as _
+
+from orders.services.outbox import order_invoice_enqueue, order_start_handling_enqueue
+from routing.models import Assignment, AssignmentEvent, StockLevel
+from routing.services.routing import assignment_release_stock, order_reroute
+from routing.services.stock import stock_zero
+
+logger = logging.getLogger(__name__)
+State = Assignment.State
+
+TRANSITIONS: dict[str, tuple[str, ...]] = {
+    State.OFFERED: (State.ACCEPTED, State.REJECTED, State.EXPIRED, State.CANCELED),
+    State.ACCEPTED: (State.PICKING, State.CANCELED),
+    State.PICKING: (State.READY_FOR_PICKUP, State.SHIPPED, State.CANCELED),
+    State.READY_FOR_PICKUP: (State.INVOICED,),
+    State.SHIPPED: (State.INVOICED,),
+    State.INVOICED: (State.DELIVERED,),
+}
+NFE_KEY = re.compile(r"^\d{44}$")
+INVOICE_NUMBER = re.compile(r"^[0-9A-Za-z]{1,50}$")
+
+
+class TransitionError(Exception):
+    """An assignment cannot make the requested move; the message says why."""
+
+
+def _move(
+    assignment: Assignment, to_state: str, *, user=None, details=None, **fields
+) -> Assignment:
+    from_state = assignment.state
+    if to_state not in TRANSITIONS.get(from_state, ()):
+        raise TransitionError(
+            _("Assignment %(id)s is %(state)s and cannot become %(target)s.")
+            % {
+                "id": assignment.pk,
+                "state": Assignment.State(from_state).label,
+                "target": Assignment.State(to_state).label,
+            }
+        )
+    now = timezone.now()
+    updated = Assignment.objects.filter(pk=assignment.pk, state=from_state).update(
+        state=to_state, updated_at=now, **fields
+    )
+    if not updated:
+        current = Assignment.objects.get(pk=assignment.pk).state
+        raise TransitionError(
+            _("Assignment %(id)s changed to %(state)s meanwhile; reload and retry.")
+            % {"id": assignment.pk, "state": Assignment.State(current).label}
+        )
+    AssignmentEvent.objects.create(
+        assignment=assignment,
+        from_state=from_state,
+        to_state=to_state,
+        at=now,
+        user=user if user is not None and user.is_authenticated else None,
+        details=details or {},
+    )
+    assignment.refresh_from_db()
+    return assignment
+
+
+def assignment_accept(*, assignment: Assignment, user=None) -> Assignment:
+    """Accept an offer; the first accepted part tells VTEX handling started."""
+    with transaction.atomic():
+        assignment = _move(
+            assignment, State.ACCEPTED, user=user, accepted_at=timezone.now()
+        )
+        order_start_handling_enqueue(order=assignment.order)
+    return assignment
+
+
+def assignment_reject(
+    *, assignment: Assignment, reason: str, note: str = "", user=None
+) -> Assignment:
+    if reason not in Assignment.RejectReason.values:
+        raise TransitionError(
+            _("Unknown rejection reason %(reason)r.") % {"reason": reason}
+        )
+    with transaction.atomic():
+        assignment = _move(
+            assignment,
+            State.REJECTED,
+            user=user,
+            details={"reason": reason, "note": note},
+            closed_at=timezone.now(),
+            reject_reason=reason,
+            reject_note=note[:300],
+        )
+        _close_and_reroute(assignment, out_of_stock=reason == "out_of_stock", user=user)
+    return assignment
+
+
+def assignment_expire(*, assignment: Assignment, now: datetime | None = None) -> bool:
+    """Expire an offer past its deadline; False when it moved on meanwhile."""
+    now = now or timezone.now()
+    with transaction.atomic():
+        updated = Assignment.objects.filter(
+            pk=assignment.pk, state=State.OFFERED, expires_at__lte=now
+        ).update(state=State.EXPIRED, closed_at=now, updated_at=now)
+        if not updated:
+            return False
+        AssignmentEvent.objects.create(
+            assignment=assignment,
+            from_state=State.OFFERED,
+            to_state=State.EXPIRED,
+            at=now,
+        )
+        assignment.refresh_from_db()
+        _close_and_reroute(assignment, out_of_stock=False, user=None)
+    return True
+
+
+def assignments_expire_due(*, now: datetime | None = None, limit: int = 500) -> int:
+    now = now or timezone.now()
+    due = list(
+        Assignment.objects.filter(state=State.OFFERED, expires_at__lte=now).order_by(
+            "expires_at", "pk"
+        )[:limit]
+    )
+    return sum(assignment_expire(assignment=a, now=now) for a in due)
+
+
+def assignment_start_picking(*, assignment: Assignment, user=None) -> Assignment:
+    with transaction.atomic():
+        return _move(assignment, State.PICKING, user=user, picking_at=timezone.now())
+
+
+def assignment_mark_ready(*, assignment: Assignment, user=None) -> Assignment:
+    with transaction.atomic():
+        assignment = _move(
+            assignment, State.READY_FOR_PICKUP, user=user, ready_at=timezone.now()
+        )
+        _consume_stock(assignment)
+    return assignment
+
+
+def assignment_mark_shipped(
+    *, assignment: Assignment, carrier: str, tracking_number: str, user=None
+) -> Assignment:
+    carrier, tracking_number = carrier.strip(), tracking_number.strip()
+    if not carrier or not tracking_number:
+        raise TransitionError(_("Carrier and tracking number are required to ship."))
+    with transaction.atomic():
+        assignment = _move(
+            assignment,
+            State.SHIPPED,
+            user=user,
+            details={"carrier": carrier, "tracking_number": tracking_number},
+            shipped_at=timezone.now(),
+            carrier=carrier[:100],
+            tracking_number=tracking_number[:100],
+        )
+        _consume_stock(assignment)
+    return assignment
+
+
+def assignment_mark_invoiced(
+    *,
+    assignment: Assignment,
+    invoice_number: str,
+    invoice_key: str,
+    invoice_value: Decimal,
+    user=None,
+) -> Assignment:
+    invoice_number, invoice_key = invoice_number.strip(), invoice_key.strip()
+    if not INVOICE_NUMBER.match(invoice_number):
+        raise TransitionError(
+            _("Invalid invoice number %(value)r: use letters and digits only.")
+            % {"value": invoice_number}
+        )
+    if not NFE_KEY.match(invoice_key):
+        raise TransitionError(
+            _("Invalid NF-e key: expected 44 digits, got %(count)d characters.")
+            % {"count": len(invoice_key)}
+        )
+    if invoice_value <= 0:
+        raise TransitionError(_("The invoice value must be greater than zero."))
+    with transaction.atomic():
+        assignment = _move(
+            assignment,
+            State.INVOICED,
+            user=user,
+            details={"invoice_number": invoice_number, "invoice_key": invoice_key},
+            invoiced_at=timezone.now(),
+            invoice_number=invoice_number,
+            invoice_key=invoice_key,
+            invoice_value=invoice_value,
+        )
+        order_invoice_enqueue(
+            order=assignment.order,
+            invoice_number=invoice_number,
+            invoice_key=invoice_key,
+            invoice_value_cents=int((invoice_value * 100).to_integral_value()),
+            issued_at=assignment.invoiced_at,
+            items=_invoice_items(assignment),
+            courier=assignment.carrier,
+            tracking_number=assignment.tracking_number,
+        )
+    return assignment
+
+
+def assignment_mark_delivered(*, assignment: Assignment, user=None) -> Assignment:
+    with transaction.atomic():
+        return _move(
+            assignment, State.DELIVERED, user=user, delivered_at=timezone.now()
+        )
+
+
+def _close_and_reroute(assignment: Assignment, *, out_of_stock: bool, user) -> None:
+    assignment_release_stock(assignment)
+    lines = list(assignment.lines.values_list("item_index", "quantity"))
+    if out_of_stock:
+        stock_zero(
+            location_id=assignment.location_id,
+            sku_ids=assignment.lines.values_list("sku_id", flat=True),
+            source=StockLevel.Source.REJECTION,
+        )
+    outcome = order_reroute(
+        order_id=assignment.order_id,
+        lines=[tuple(line) for line in lines],
+        triggered_by=assignment.state,
+        user=user
+        if user is not None and getattr(user, "is_authenticated", False)
+        else None,
+    )
+    logger.info(
+        "Assignment %s %s at location %s; part re-routed: %s",
+        assignment.pk,
+        assignment.state,
+        assignment.location_id,
+        outcome,
+    )
+
+
+def _consume_stock(assignment: Assignment) -> None:
+    """Goods left the shelf: the reserved units leave the quantity too."""
+    for line in assignment.lines.all():
+        StockLevel.objects.filter(
+            location_id=assignment.location_id, sku_id=line.sku_id
+        ).update(
+            quantity=Greatest(F("quantity") - line.quantity, Value(0)),
+            reserved=Greatest(F("reserved") - line.quantity, Value(0)),
+            updated_at=timezone.now(),
+        )
+
+
+def _invoice_items(assignment: Assignment) -> list[dict]:
+    """VTEX's invoice item list: SKU, quantity and unit price in cents."""
+    prices = dict(assignment.order.items.values_list("item_index", "selling_price"))
+    return [
+        {
+            "id": line.sku_id,
+            "quantity": line.quantity,
+            "price": int((prices.get(line.item_index, 0) * 100).to_integral_value()),
+        }
+        for line in assignment.lines.all()
+    ]

@@ -1,0 +1,176 @@
+"""Build the engine's inputs from the database: the order and every location."""
+
+import zoneinfo
+from dataclasses import dataclass, field
+from datetime import datetime, timedelta
+
+from django.db.models import Count, F, Max, Q
+
+from franchises.models import Location
+from orders.models import Order
+from orders.services.locations import pickup_point_keys
+from routing.engine import Candidate, Line, OrderInput
+from routing.models import Assignment, StockLevel
+from routing.services.stock import stock_available
+
+# Assignment history that performance and fairness look back on.
+PERFORMANCE_WINDOW = timedelta(days=30)
+
+
+@dataclass
+class LocationFacts:
+    """Per-location figures that do not depend on the order, loaded once per batch."""
+
+    locations: list[Location]
+    open_assignments: dict[int, int] = field(default_factory=dict)
+    accepted_today: dict[int, int] = field(default_factory=dict)
+    on_time_rate: dict[int, float] = field(default_factory=dict)
+    rejection_rate: dict[int, float] = field(default_factory=dict)
+    orders_this_period: dict[int, int] = field(default_factory=dict)
+    lead_time_hours: dict[int, float] = field(default_factory=dict)
+
+    @classmethod
+    def load(cls, now: datetime) -> "LocationFacts":
+        facts = cls(locations=list(Location.objects.order_by("code")))
+        today = now.astimezone(zoneinfo.ZoneInfo("America/Sao_Paulo")).replace(
+            hour=0, minute=0, second=0, microsecond=0
+        )
+        open_counts = (
+            Assignment.objects.filter(state__in=Assignment.OPEN_STATES)
+            .values("location_id")
+            .annotate(n=Count("id"))
+        )
+        facts.open_assignments = {row["location_id"]: row["n"] for row in open_counts}
+        accepted = (
+            Assignment.objects.filter(accepted_at__gte=today)
+            .values("location_id")
+            .annotate(n=Count("id"))
+        )
+        facts.accepted_today = {row["location_id"]: row["n"] for row in accepted}
+        window = (
+            Assignment.objects.filter(offered_at__gte=now - PERFORMANCE_WINDOW)
+            .values("location_id")
+            .annotate(
+                offered=Count("id"),
+                rejected=Count(
+                    "id",
+                    filter=Q(
+                        state__in=[Assignment.State.REJECTED, Assignment.State.EXPIRED]
+                    ),
+                ),
+                accepted=Count("id", filter=Q(accepted_at__isnull=False)),
+                on_time=Count(
+                    "id",
+                    filter=Q(
+                        accepted_at__isnull=False,
+                        accepted_at__lte=F("expires_at"),
+                    ),
+                ),
+            )
+        )
+        for row in window:
+            location_id = row["location_id"]
+            facts.orders_this_period[location_id] = row["accepted"]
+            facts.rejection_rate[location_id] = row["rejected"] / row["offered"]
+            if row["accepted"]:
+                facts.on_time_rate[location_id] = row["on_time"] / row["accepted"]
+        return facts
+
+
+def order_input(order: Order, now: datetime, lines=None) -> OrderInput:
+    """The order as the engine sees it; `lines` limits it to some (index, qty)."""
+    items = list(order.items.all())
+    wanted = dict(lines) if lines is not None else None
+    engine_lines = []
+    for item in items:
+        quantity = item.quantity if wanted is None else wanted.get(item.item_index, 0)
+        if quantity <= 0:
+            continue
+        engine_lines.append(
+            Line(
+                index=item.item_index,
+                sku_id=item.sku_id,
+                quantity=quantity,
+                unit_price=item.selling_price,
+            )
+        )
+    pickup_item = next(
+        (i for i in items if i.delivery_channel == "pickup-in-point"), None
+    )
+    promises = [i.shipping_estimate_date for i in items if i.shipping_estimate_date]
+    return OrderInput(
+        order_id=order.vtex_order_id,
+        lines=tuple(engine_lines),
+        value=order.total,
+        latitude=float(order.latitude) if order.latitude is not None else None,
+        longitude=float(order.longitude) if order.longitude is not None else None,
+        postal_code=order.postal_code,
+        city=order.city,
+        state=order.state,
+        delivery_channel="pickup-in-point" if pickup_item else "delivery",
+        pickup_location_id=_pickup_location_id(pickup_item),
+        promised_by=min(promises) if promises else None,
+        now=now,
+        sales_channel=order.sales_channel,
+    )
+
+
+def _pickup_location_id(item) -> int | None:
+    if item is None or not item.pickup_point_id:
+        return None
+    return (
+        Location.objects.filter(
+            vtex_pickup_point_id__in=pickup_point_keys(item.pickup_point_id)
+        )
+        .values_list("pk", flat=True)
+        .first()
+    )
+
+
+def candidates_build(order: OrderInput, facts: LocationFacts) -> list[Candidate]:
+    sku_ids = {line.sku_id for line in order.lines}
+    available = stock_available(sku_ids=sku_ids)
+    lead_times = dict(
+        StockLevel.objects.filter(sku_id__in=sku_ids)
+        .values_list("location_id")
+        .annotate(max_lead=Max("lead_time_hours"))
+    )
+    candidates = []
+    for location in facts.locations:
+        stock = available.get(location.pk, {})
+        candidates.append(
+            Candidate(
+                location_id=location.pk,
+                code=location.code,
+                kind=location.kind,
+                status=location.status,
+                latitude=_float(location.latitude),
+                longitude=_float(location.longitude),
+                postal_code=location.postal_code,
+                city=location.city,
+                state=location.state,
+                service_postal_ranges=(),
+                time_zone=location.time_zone,
+                opening_hours=(),
+                lead_time_hours=float(lead_times.get(location.pk) or 0),
+                ships_from_store=location.ships_from_store or location.kind == "dc",
+                offers_pickup=location.offers_pickup,
+                stock=stock,
+                weeks_of_cover={},
+                daily_capacity=location.daily_capacity,
+                accepted_today=facts.accepted_today.get(location.pk, 0),
+                concurrent_capacity=location.concurrent_capacity,
+                open_assignments=facts.open_assignments.get(location.pk, 0),
+                on_time_rate=facts.on_time_rate.get(location.pk),
+                rejection_rate=facts.rejection_rate.get(location.pk),
+                orders_this_period=facts.orders_this_period.get(location.pk, 0),
+                target_share=None,
+                fixed_rank=None,
+                cost_per_order=None,
+            )
+        )
+    return candidates
+
+
+def _float(value) -> float | None:
+    return float(value) if value is not None else None

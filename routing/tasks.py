@@ -1,0 +1,24 @@
+"""Celery tasks of routing. Each takes ids and calls a service."""
+
+import logging
+
+from celery import shared_task
+
+from routing.services.assignments import assignments_expire_due
+from routing.services.routing import orders_route
+
+logger = logging.getLogger(__name__)
+
+
+@shared_task
+def orders_route_task(order_ids: list[int], source: str = "sync") -> dict:
+    return orders_route(order_ids=order_ids, triggered_by=source)
+
+
+@shared_task
+def assignments_expire_task() -> int:
+    """Expire offers past their acceptance deadline; each expiry re-routes."""
+    expired = assignments_expire_due()
+    if expired:
+        logger.info("Expired %d offers", expired)
+    return expired
