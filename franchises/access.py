@@ -66,3 +66,20 @@ def order_for_user_or_404(user: User | AnonymousUser, *, vtex_order_id: str):
         return visible_orders(user).get(vtex_order_id=vtex_order_id)
     except visible_orders(user).model.DoesNotExist:
         raise Http404("No such order.") from None
+
+
+def visible_assignments(user: User | AnonymousUser):
+    """Return the routing assignments the user may see: all of them for HQ,
+    and for a store role those offered to one of its locations."""
+    from routing.models import Assignment
+
+    if user_is_hq(user):
+        return Assignment.objects.all()
+    return Assignment.objects.filter(location__in=visible_locations(user))
+
+
+def assignment_for_user_or_404(user: User | AnonymousUser, *, pk: int):
+    try:
+        return visible_assignments(user).get(pk=pk)
+    except visible_assignments(user).model.DoesNotExist:
+        raise Http404("No such assignment.") from None
