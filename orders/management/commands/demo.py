@@ -42,9 +42,11 @@ class Command(BaseCommand):
 
     def handle(self, *args, port, simulator_port, orders, rate, **options):
         from franchises.demo_network import DEMO_LOGINS
+        from routing.demo import demo_routing_load
 
         call_command("migrate", interactive=False, verbosity=0)
         call_command("load_demo_network")
+        self.stdout.write(f"Demo routing: {demo_routing_load()}")
 
         web_url = f"http://127.0.0.1:{port}"
         simulator_url = f"http://127.0.0.1:{simulator_port}"
