@@ -341,3 +341,53 @@ class AssignmentEvent(models.Model):
 
     class Meta:
         ordering = ["assignment_id", "at", "id"]
+
+
+class SimulationRun(TimeStampedModel):
+    """A draft policy replayed over past orders next to a baseline policy,
+    with point-in-time stock; run as a background job."""
+
+    class Status(models.TextChoices):
+        QUEUED = "queued", _("Queued")
+        RUNNING = "running", _("Running")
+        DONE = "done", _("Done")
+        FAILED = "failed", _("Failed")
+
+    policy = models.ForeignKey(
+        RoutingPolicy, on_delete=models.CASCADE, related_name="simulations"
+    )
+    baseline = models.ForeignKey(
+        RoutingPolicy,
+        on_delete=models.SET_NULL,
+        null=True,
+        blank=True,
+        related_name="baseline_simulations",
+    )
+    period_start = models.DateTimeField(_("from"))
+    period_end = models.DateTimeField(_("until"))
+    status = models.CharField(
+        _("status"), max_length=10, choices=Status.choices, default=Status.QUEUED
+    )
+    total = models.PositiveIntegerField(_("orders"), default=0)
+    done = models.PositiveIntegerField(_("orders simulated"), default=0)
+    results = models.JSONField(_("results"), default=dict, blank=True)
+    error = models.TextField(_("error"), blank=True)
+    created_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, on_delete=models.SET_NULL, null=True, blank=True
+    )
+    started_at = models.DateTimeField(_("started at"), null=True, blank=True)
+    finished_at = models.DateTimeField(_("finished at"), null=True, blank=True)
+
+    class Meta:
+        ordering = ["-created_at", "-id"]
+        verbose_name = _("simulation")
+        verbose_name_plural = _("simulations")
+        constraints = [
+            models.CheckConstraint(
+                condition=Q(period_end__gt=models.F("period_start")),
+                name="simulation_period_not_empty",
+            ),
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.policy} {self.period_start:%Y-%m-%d}–{self.period_end:%Y-%m-%d}"
