@@ -11,4 +11,5 @@ urlpatterns = [
     path("i18n/", include("django.conf.urls.i18n")),
     path("vtex/", include("orders.vtex_urls")),
     path("orders/", include("orders.urls")),
+    path("routing/", include("routing.urls")),
 ]

@@ -1,0 +1,171 @@
+"""Forms of the store workflow and of HQ's manual re-routing."""
+
+import re
+from decimal import Decimal, InvalidOperation
+
+from django import forms
+from django.core.exceptions import ValidationError
+from django.utils.translation import gettext_lazy as _
+
+from routing.models import Assignment
+
+# An amount as a person in Brazil types it: "1.234,56", "1234,56", "1234.56",
+# "1.234" (thousands), with or without "R$".
+DOT_DECIMAL = re.compile(r"^\d+\.\d{1,2}$")
+COMMA_DECIMAL = re.compile(r"^(\d{1,3}(\.\d{3})+|\d+)(,\d{1,2})?$")
+
+# The NF-e access key has 44 digits. The last (cDV) is a mod-11 check digit over
+# the other 43, weighted 2 to 9 from the right and 0 when the remainder is 0 or
+# 1. DANFEs print the key in groups of four, so spaces are dropped.
+NFE_KEY_LENGTH = 44
+INVOICE_NUMBER = re.compile(r"^[0-9A-Za-z]{1,50}$")
+MAX_AMOUNT = Decimal("999999999999.99")
+
+
+def parse_brl_amount(text: str) -> Decimal:
+    """Parse an amount in reais typed with a decimal comma or a decimal point.
+
+    A lone dot followed by three digits is a thousands separator, as in pt-BR,
+    so "1.234" is 1234.00. Raises ValueError on anything else.
+    """
+    cleaned = text.strip().removeprefix("R$").replace(" ", "").replace("\xa0", "")
+    if COMMA_DECIMAL.match(cleaned):
+        normalized = cleaned.replace(".", "").replace(",", ".")
+    elif DOT_DECIMAL.match(cleaned):
+        normalized = cleaned
+    else:
+        raise ValueError(text)
+
+    try:
+        return Decimal(normalized).quantize(Decimal("0.01"))
+    except InvalidOperation:
+        raise ValueError(text) from None
+
+
+def nfe_check_digit(first_43_digits: str) -> int:
+    total = 0
+    weight = 2
+    for digit in reversed(first_43_digits):
+        total += int(digit) * weight
+        weight = 2 if weight == 9 else weight + 1
+    remainder = total % 11
+    return 0 if remainder < 2 else 11 - remainder
+
+
+class BrlAmountField(forms.Field):
+    """A positive amount in reais, accepting "1.234,56" as well as "1234.56"."""
+
+    widget = forms.TextInput
+
+    def to_python(self, value):
+        text = str(value).strip() if value is not None else ""
+        if text in self.empty_values:
+            return None
+        try:
+            amount = parse_brl_amount(text)
+        except ValueError:
+            raise ValidationError(
+                _("Invalid amount %(value)s: write it as 1.234,56."),
+                code="invalid",
+                params={"value": text},
+            ) from None
+        if amount <= 0:
+            raise ValidationError(
+                _("The amount must be greater than zero."), code="min_value"
+            )
+        if amount > MAX_AMOUNT:
+            raise ValidationError(_("The amount is too large."), code="max_value")
+        return amount
+
+
+class RejectForm(forms.Form):
+    reason = forms.ChoiceField(
+        label=_("Reason"), choices=Assignment.RejectReason.choices
+    )
+    note = forms.CharField(
+        label=_("Note"),
+        max_length=300,
+        required=False,
+        widget=forms.TextInput(attrs={"placeholder": _("Optional")}),
+    )
+
+
+class ShipForm(forms.Form):
+    carrier = forms.CharField(label=_("Carrier"), max_length=100)
+    tracking_number = forms.CharField(label=_("Tracking number"), max_length=100)
+
+
+class InvoiceForm(forms.Form):
+    invoice_number = forms.CharField(label=_("NF-e number"), max_length=50)
+    invoice_key = forms.CharField(
+        label=_("NF-e key"),
+        # Room for the 44 digits printed in groups of four.
+        max_length=60,
+        widget=forms.TextInput(attrs={"inputmode": "numeric", "autocomplete": "off"}),
+    )
+    invoice_value = BrlAmountField(
+        label=_("Invoice value (R$)"),
+        widget=forms.TextInput(
+            attrs={"inputmode": "decimal", "placeholder": "1.234,56", "maxlength": 20}
+        ),
+    )
+
+    def clean_invoice_number(self) -> str:
+        number = self.cleaned_data["invoice_number"].strip()
+        if not INVOICE_NUMBER.match(number):
+            raise ValidationError(
+                _("Invalid NF-e number %(value)s: use letters and digits only."),
+                code="invalid",
+                params={"value": number},
+            )
+        return number
+
+    def clean_invoice_key(self) -> str:
+        key = re.sub(r"\s", "", self.cleaned_data["invoice_key"])
+        if not key.isdigit() or len(key) != NFE_KEY_LENGTH:
+            raise ValidationError(
+                _("Invalid NF-e key: expected 44 digits, got %(count)d characters."),
+                code="invalid",
+                params={"count": len(key)},
+            )
+        if nfe_check_digit(key[:-1]) != int(key[-1]):
+            raise ValidationError(
+                _(
+                    "Invalid NF-e key: its check digit does not match; "
+                    "copy the key again from the DANFE."
+                ),
+                code="check_digit",
+            )
+        return key
+
+
+class ManualAssignForm(forms.Form):
+    """Send every unassigned line of an order to one active location.
+
+    `location_choices` is built once per page, so that a page of rows does not
+    query the locations once per row.
+    """
+
+    location = forms.TypedChoiceField(label=_("Location"), coerce=int)
+
+    def __init__(self, *args, location_choices, **kwargs):
+        super().__init__(*args, **kwargs)
+        self.fields["location"].choices = [("", "—"), *location_choices]
+
+
+class RerouteForm(forms.Form):
+    """Run the active policy again on the unassigned lines, skipping the
+    chosen locations as well as those that already rejected the order."""
+
+    exclude = forms.TypedMultipleChoiceField(
+        label=_("Also exclude"),
+        coerce=int,
+        required=False,
+        help_text=_(
+            "Locations that rejected this order or let its offer expire stay excluded."
+        ),
+    )
+
+    def __init__(self, *args, location_choices, **kwargs):
+        super().__init__(*args, **kwargs)
+        self.fields["exclude"].choices = location_choices
