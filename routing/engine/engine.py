@@ -156,6 +156,7 @@ def _route_to(
         evaluation,
         result,
         prefer_fewer_parts=policy.prefer_fewer_parts,
+        split=split,
         total_units=total_units,
         quantities={line.index: line.quantity for line in order.lines},
         notes=all_notes,
@@ -247,11 +248,12 @@ def _route_pickup(
     if evaluation.finalists:
         return _pickup_decision(evaluation, pickup.code, context)
 
-    notes.append(
+    transfer = (
         f"Pickup location {pickup.code} cannot fulfil the order itself "
         f"({pickup_state.rejected_by}: {pickup_state.rejected_reason}), so the order "
         f"is routed as a delivery to its address (transfer)."
     )
+    notes.append(transfer)
     if point is None:
         notes.append(
             f"Pickup location {pickup.code} could not be placed, so distances are "
@@ -265,6 +267,7 @@ def _route_pickup(
         mode=TRANSFER_MODE,
         destination=point,
         notes=notes,
+        prefix=transfer,
     )
 
 

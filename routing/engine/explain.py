@@ -143,15 +143,46 @@ def _codes(option: Option) -> str:
     return " + ".join(member.code for member in option.members)
 
 
+def _fewer_parts_reason(
+    evaluation: Evaluation, best: Option, split: bool
+) -> str | None:
+    """Return why a lone single location beat splits, or None if it did not.
+
+    A split was only passed over for being a split when a finalist that holds
+    part of the order scores higher than the chosen location.
+    """
+    if not split or len(best.members) != 1:
+        return None
+    chosen = best.members[0]
+    threshold = round(best.score, SCORE_DIGITS)
+    better = [
+        state
+        for state in evaluation.finalists
+        if state is not chosen and round(state.total_score, SCORE_DIGITS) > threshold
+    ]
+    if not better:
+        return None
+    top = min(better, key=lambda state: (-state.total_score, state.code))
+    return (
+        f"the only single location that holds every unit, and the policy prefers "
+        f"fewer parts to splits with higher-scoring locations such as {top.code}"
+    )
+
+
 def deciding_step(
-    evaluation: Evaluation, result: SearchResult, prefer_fewer_parts: bool
+    evaluation: Evaluation, result: SearchResult, prefer_fewer_parts: bool, split: bool
 ) -> tuple[str, str]:
     """Return the step that decided and a clause explaining it."""
     best, other = result.best, result.runner_up
     assert best is not None
     if other is None:
-        if len(evaluation.finalists) > len(best.members):
-            parts = len(best.members)
+        parts = len(best.members)
+        if len(evaluation.finalists) > parts:
+            fewer_parts = prefer_fewer_parts and _fewer_parts_reason(
+                evaluation, best, split
+            )
+            if fewer_parts:
+                return PREFER_FEWER_PARTS, fewer_parts
             size = "a single location" if parts == 1 else f"{parts} locations"
             return SPLIT_SEARCH, f"the only option with {size} that holds every unit"
         step = evaluation.last_rejecting_step
@@ -159,11 +190,8 @@ def deciding_step(
             return step, f"the only location left after the {step} filter"
         return ONLY_CANDIDATE, "the only candidate"
 
-    if prefer_fewer_parts and len(best.members) != len(other.members):
-        return PREFER_FEWER_PARTS, (
-            f"fewer parts than the next option ({_codes(other)}), "
-            f"and the policy prefers fewer parts"
-        )
+    # With prefer_fewer_parts the search stops at the smallest number of parts
+    # that works, so the runner-up has as many parts as the best option.
     if round(best.score, SCORE_DIGITS) != round(other.score, SCORE_DIGITS):
         criterion = deciding_criterion(evaluation, best, other)
         return criterion, (
@@ -193,7 +221,10 @@ def removal_summary(evaluation: Evaluation) -> str:
 
 
 def _with_notes(sentences: list[str], notes: list[str]) -> str:
-    return " ".join(sentence for sentence in [*sentences, *notes] if sentence)
+    """Join the sentences and the notes, skipping a note already said first."""
+    shown = [sentence for sentence in sentences if sentence]
+    shown += [note for note in notes if note not in sentences]
+    return " ".join(shown)
 
 
 def routed_decision(
@@ -201,6 +232,7 @@ def routed_decision(
     result: SearchResult,
     *,
     prefer_fewer_parts: bool,
+    split: bool,
     total_units: int,
     quantities: dict[int, int],
     notes: list[str],
@@ -210,7 +242,7 @@ def routed_decision(
     the ordered quantity."""
     best = result.best
     assert best is not None
-    step, why = deciding_step(evaluation, result, prefer_fewer_parts)
+    step, why = deciding_step(evaluation, result, prefer_fewer_parts, split)
     parts = parts_of(best)
     if len(parts) == 1:
         member = best.members[0]

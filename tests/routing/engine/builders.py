@@ -72,11 +72,11 @@ def policy(*steps: Step, **options) -> Policy:
     return Policy(steps=tuple(steps), **options)
 
 
-def split_policy(*steps: Step, max_parts=3, **options) -> Policy:
+def split_policy(*steps: Step, max_parts=3, allow_split=True, **options) -> Policy:
     return Policy(
         steps=(Step("filter", "stock", {"mode": "any"}), *steps),
         max_parts=max_parts,
-        allow_split=True,
+        allow_split=allow_split,
         **options,
     )
 
