@@ -67,6 +67,9 @@ def paginate(request, table) -> None:
 
 @login_required
 def order_detail(request, vtex_order_id):
+    # Imported here because routing's views import this module.
+    from routing.views import routing_decision_context
+
     order = order_for_user_or_404(request.user, vtex_order_id=vtex_order_id)
     prefetch_related_objects(
         [order],
@@ -84,6 +87,9 @@ def order_detail(request, vtex_order_id):
         "items": item_rows(request.user, order),
         "totals": sorted_totals(order),
         "is_hq": is_hq,
+        "routing": routing_decision_context(
+            order.routing_decisions.select_related("policy").last(), request.user
+        ),
     }
     return render(request, "orders/order_detail.html", context)
 
