@@ -1,8 +1,8 @@
 """A naive router to compare the engine against in `engine_bench`.
 
-It takes the first location, in the order given, that holds every unit.
+It takes the first location, in the order given, with every unit in stock.
 Failing that it walks the lines in order and gives each line to the first
-location that still holds all of its units, splitting a line over locations in
+location that still has all of its units, splitting a line over locations in
 list order when none does. It ignores distance, promises, capacity and policy,
 and only skips excluded and paused locations.
 """
@@ -72,7 +72,7 @@ def route_naive(
     candidates: Sequence[Candidate],
     excluded: frozenset[int] = frozenset(),
 ) -> Decision:
-    """Route like a first-fit rule; the decision lists no candidate table."""
+    """Route by first fit. The decision has no candidate table."""
     usable = [
         candidate
         for candidate in candidates

@@ -89,7 +89,7 @@ def build_network(rng: random.Random, locations: int) -> list[Candidate]:
         stock = {}
         cover = {}
         for number in range(CATALOGUE_SIZE):
-            # Popular SKUs (low numbers) are stocked almost everywhere.
+            # Popular SKUs (low numbers) are in stock at most locations.
             chance = (0.9 if is_dc else 0.75) / (1 + number / 40)
             if rng.random() < chance:
                 stock[_sku(number)] = rng.randint(0, 6) if not is_dc else 50
@@ -213,15 +213,15 @@ def _meets_promise(order: OrderInput, decision: Decision, network) -> bool:
 
 def _run(router, orders: list[OrderInput], network: list[Candidate]) -> dict:
     current = {candidate.location_id: candidate for candidate in network}
-    order_ids = [candidate.location_id for candidate in network]
+    location_ids = [candidate.location_id for candidate in network]
     timings = []
     parts_per_order = []
     distances = []
     promises_met = 0
     routed = 0
-    parts_by_location = dict.fromkeys(order_ids, 0)
+    parts_by_location = dict.fromkeys(location_ids, 0)
     for order in orders:
-        candidates = [current[location_id] for location_id in order_ids]
+        candidates = [current[location_id] for location_id in location_ids]
         started = time.perf_counter()
         decision = router(order, candidates)
         timings.append((time.perf_counter() - started) * 1000)

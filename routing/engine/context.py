@@ -119,7 +119,8 @@ class RoutingContext:
 def line_weights(order: OrderInput) -> dict[int, float]:
     """Return the per-unit weight of each line for value-weighted scores.
 
-    Units weigh their price; when the whole order is free every unit weighs 1.
+    Units weigh their price, and when the whole order is free every unit
+    weighs 1.
     """
     total = sum((line.value for line in order.lines), Decimal(0))
     if total > 0:

@@ -2,7 +2,7 @@
 
 Each criterion returns one raw value per candidate, higher meaning better, or
 None where the data is missing. `normalise` then maps the raw values to 0..1
-by min-max over the candidates still standing.
+by min-max over the remaining candidates.
 """
 
 from collections.abc import Mapping
@@ -11,7 +11,7 @@ from typing import Any
 from routing.engine.context import CandidateState, RoutingContext
 from routing.engine.filters import region_problem
 
-# How a criterion treats a missing raw value.
+# Treatments of a missing raw value, set per criterion.
 NEUTRAL = "neutral"  # scores 0.5
 LAST = "last"  # scores below every known value
 
@@ -19,10 +19,11 @@ Raw = list[float | None]
 
 
 def normalise(raw: Raw, missing: str) -> list[float]:
-    """Map raw values to 0..1 by min-max; equal known values all score 1.
+    """Map raw values to 0..1 by min-max, where equal known values all score 1.
 
     With `missing` = LAST, a missing value is placed one average gap below the
     worst known value, so it scores 0 and every known value scores above it.
+    When every value is missing, all score 0.5.
     """
     known = [value for value in raw if value is not None]
     if not known:
@@ -103,8 +104,8 @@ def criterion_stock_balance(
         cover = state.candidate.weeks_of_cover
         weeks = [
             float(cover.get(sku, 0.0))
-            for sku, held in zip(context.skus, state.cover, strict=True)
-            if held > 0
+            for sku, in_stock in zip(context.skus, state.cover, strict=True)
+            if in_stock > 0
         ]
         if not weeks:
             raw.append(0.0)

@@ -2,10 +2,10 @@
 
 Filters run in policy order (with `excluded` first and the built-in `status`
 and `stock` filters added when missing), criteria score the candidates left,
-and `routing.engine.search` picks the location or combination. Pickup-in-point
-orders go to their pickup location when it passes every filter and holds every
-unit; otherwise the order is routed as a delivery to that location's address
-(a transfer).
+and `routing.engine.search` picks the location or combination. A
+pickup-in-point order goes to its pickup location when that location passes
+every filter and has every unit in stock. Otherwise the order is routed as a
+delivery to the pickup location's address (a transfer).
 """
 
 from collections.abc import Sequence

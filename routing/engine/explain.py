@@ -148,8 +148,8 @@ def _fewer_parts_reason(
 ) -> str | None:
     """Return why a lone single location beat splits, or None if it did not.
 
-    A split was only passed over for being a split when a finalist that holds
-    part of the order scores higher than the chosen location.
+    A split was only passed over for being a split when a finalist with part
+    of the order in stock scores higher than the chosen location.
     """
     if not split or len(best.members) != 1:
         return None
@@ -204,7 +204,7 @@ def deciding_step(
             f"({best.distance:.1f} km against {other.distance:.1f} km)"
         )
     return TIE_BREAK_CODE, (
-        f"same score and distance as {_codes(other)}; location codes break the tie"
+        f"same score and distance as {_codes(other)}, so location codes break the tie"
     )
 
 
@@ -221,10 +221,11 @@ def removal_summary(evaluation: Evaluation) -> str:
 
 
 def _with_notes(sentences: list[str], notes: list[str]) -> str:
-    """Join the sentences and the notes, skipping a note already said first."""
-    shown = [sentence for sentence in sentences if sentence]
-    shown += [note for note in notes if note not in sentences]
-    return " ".join(shown)
+    """Join the sentences and the notes, skipping notes already among the
+    sentences."""
+    texts = [sentence for sentence in sentences if sentence]
+    texts += [note for note in notes if note not in sentences]
+    return " ".join(texts)
 
 
 def routed_decision(
@@ -238,23 +239,25 @@ def routed_decision(
     notes: list[str],
     prefix: str = "",
 ) -> Decision:
-    """Build the decision for a routed order; `quantities` maps line index to
-    the ordered quantity."""
+    """Build the decision for a routed order, where `quantities` maps each line
+    index to its ordered quantity."""
     best = result.best
     assert best is not None
-    step, why = deciding_step(evaluation, result, prefer_fewer_parts, split)
+    step, explanation = deciding_step(evaluation, result, prefer_fewer_parts, split)
     parts = parts_of(best)
     if len(parts) == 1:
         member = best.members[0]
         distance = _distance_text(member.distance_km)
-        summary = f"Routed to {member.code} ({distance}): {why}."
+        summary = f"Routed to {member.code} ({distance}): {explanation}."
     else:
         described = " and ".join(
             f"{member.code} takes {_lines_text(allocation, quantities)} "
             f"({_distance_text(member.distance_km)})"
             for member, allocation in zip(best.members, best.allocations, strict=True)
         )
-        summary = f"Split into {len(parts)} parts: {described}. Chosen for {why}."
+        summary = (
+            f"Split into {len(parts)} parts: {described}. Chosen for {explanation}."
+        )
     chosen = {member.location_id for member in best.members}
     return Decision(
         status=ROUTED,
@@ -279,7 +282,7 @@ def unroutable_decision(
     else:
         step = evaluation.emptied_by or SPLIT_SEARCH
         summary = (
-            f"No location passed the filters; the last ones were removed by {step}."
+            f"No location passed the filters, and the last ones were removed by {step}."
             if evaluation.states
             else "No candidate locations were given."
         )

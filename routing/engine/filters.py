@@ -1,7 +1,8 @@
 """Filters: hard rules that remove candidates, each with a reason in numbers.
 
-A filter takes the candidates still standing and returns the rejected ones
-with a plain sentence each; the engine records the step name on them.
+A filter takes the remaining candidates and returns the rejected ones, each
+with a plain sentence that gives the numbers. The engine records the step name
+on them.
 """
 
 import functools
@@ -32,7 +33,10 @@ def format_postal_code(value: int) -> str:
 
 
 def postal_code_number(postal_code: str) -> int | None:
-    """Return a CEP as an 8-digit integer; a 5-digit prefix gets 000 appended."""
+    """Return a CEP as an 8-digit integer, or None if it is not one.
+
+    A 5-digit prefix counts as its first CEP (prefix followed by 000).
+    """
     digits = "".join(char for char in postal_code if char.isdigit())
     if len(digits) == 8:
         return int(digits)
@@ -55,7 +59,9 @@ def parse_postal_ranges(
         low = "".join(char for char in start if char.isdigit())
         high = "".join(char for char in end if char.isdigit())
         if not low or not high or len(low) > 8 or len(high) > 8:
-            raise ValueError(f"postal range {start!r}-{end!r} is not a CEP range")
+            raise ValueError(
+                f"postal range {start!r} to {end!r} is not a valid CEP range"
+            )
         parsed.append((int(low.ljust(8, "0")), int(high.ljust(8, "9"))))
     return tuple(parsed)
 
@@ -77,7 +83,7 @@ def filter_status(
     allowed = params["allowed"]
     allowed_text = ", ".join(allowed)
     return [
-        (state, f"status is {state.candidate.status}; allowed: {allowed_text}")
+        (state, f"status {state.candidate.status} is not allowed ({allowed_text})")
         for state in states
         if state.candidate.status not in allowed
     ]
@@ -112,13 +118,13 @@ def filter_stock(
     for state in states:
         if all_items and state.covered_units < context.total_units:
             shortages = [
-                f"{held} of {units(wanted)} of SKU {sku} in stock"
-                for sku, wanted, held in zip(
+                f"{in_stock} of {units(ordered)} of SKU {sku} in stock"
+                for sku, ordered, in_stock in zip(
                     context.skus, context.demand, state.cover, strict=True
                 )
-                if held < wanted
+                if in_stock < ordered
             ]
-            rejections.append((state, "; ".join(shortages)))
+            rejections.append((state, ", ".join(shortages)))
         elif state.covered_units == 0:
             rejections.append(
                 (state, f"none of the {units(context.total_units)} ordered in stock")
@@ -137,7 +143,7 @@ def filter_max_distance(
         if distance is None:
             if reject_unknown:
                 rejections.append(
-                    (state, "distance unknown: the address could not be placed")
+                    (state, "distance unknown because the address could not be placed")
                 )
         elif distance > limit:
             rejections.append(
@@ -146,7 +152,9 @@ def filter_max_distance(
     return rejections
 
 
-def ready_time(candidate: Candidate, now: datetime, cache: dict) -> Any:
+def ready_time(
+    candidate: Candidate, now: datetime, cache: dict
+) -> tuple[datetime, datetime] | str:
     """Return (opens at, ready to ship at) for a location, or an error string.
 
     Locations with the same time zone, hours and lead time share one entry in
@@ -159,7 +167,7 @@ def ready_time(candidate: Candidate, now: datetime, cache: dict) -> Any:
     try:
         opens_at = next_opening(now, candidate.time_zone, candidate.opening_hours)
     except ValueError as error:
-        result: Any = f"opening hours unusable: {error}"
+        result: tuple[datetime, datetime] | str = f"invalid opening hours: {error}"
     else:
         if opens_at is None:
             result = "never opens according to its opening hours"
@@ -247,7 +255,7 @@ def region_problem(state: CandidateState, context: RoutingContext) -> str | None
         try:
             ranges = parse_postal_ranges(candidate.service_postal_ranges)
         except ValueError as error:
-            return f"service region unusable: {error}"
+            return f"invalid service postal ranges: {error}"
         if customer_postal is None:
             return "customer postal code unknown, so the service region cannot match"
         if any(low <= customer_postal <= high for low, high in ranges):

@@ -112,38 +112,38 @@ def locate(
     if found is not None:
         place, is_own_city = found
         if is_own_city:
-            return Point(
-                place.latitude,
-                place.longitude,
-                POSTAL_CODE_CITY,
-                f"{missing}; placed at the centre of {place.city}/{place.state} "
-                f"from postal code {postal_code}.",
+            centre = f"the centre of {place.city}/{place.state}"
+            text = (
+                f"{missing}, so it was placed at {centre} from postal code "
+                f"{postal_code}."
             )
+            return Point(place.latitude, place.longitude, POSTAL_CODE_CITY, text)
+        capital = f"{place.city}, the capital of {place.state}"
         return Point(
             place.latitude,
             place.longitude,
             POSTAL_CODE_STATE,
-            f"{missing}; placed at {place.city}, the capital of {place.state}, "
-            f"from postal code {postal_code}, so distances are rough.",
+            f"{missing}, so it was placed at {capital}, from postal code "
+            f"{postal_code}. Distances to it are rough.",
         )
 
     place = place_for_city(city, state)
     if place is not None:
+        centre = f"the centre of {place.city}/{place.state}"
         return Point(
             place.latitude,
             place.longitude,
             CITY,
-            f"{missing}; placed at the centre of {place.city}/{place.state} "
-            f"from the city name.",
+            f"{missing}, so it was placed at {centre} from the city name.",
         )
 
     place = capital_of(state)
     if place is not None:
+        capital = f"{place.city}, the capital of {place.state}"
         return Point(
             place.latitude,
             place.longitude,
             STATE,
-            f"{missing}; placed at {place.city}, the capital of {place.state}, "
-            f"so distances are rough.",
+            f"{missing}, so it was placed at {capital}. Distances to it are rough.",
         )
     return None

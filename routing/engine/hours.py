@@ -1,4 +1,4 @@
-"""Opening hours and the ship-in-time estimate of the `meets_promise` filter."""
+"""Opening hours: parsing them and finding when a location is next open."""
 
 import functools
 from datetime import datetime, timedelta
@@ -36,7 +36,7 @@ def parse_opening_hours(
     """Return, per weekday (0 = Monday), the open intervals in minutes.
 
     An interval whose end is not after its start runs past midnight, so its end
-    is stored as more than 1440 minutes; equal start and end means 24 hours.
+    is stored as more than 1440 minutes. Equal start and end means 24 hours.
     """
     week: list[list[tuple[int, int]]] = [[] for _ in range(7)]
     for weekday, opens, closes in opening_hours:
@@ -55,8 +55,8 @@ def next_opening(
 ) -> datetime | None:
     """Return `now` if the location is open, else the next time it opens.
 
-    No opening hours means always open. Returns None when the hours list only
-    empty weekdays, which cannot happen for a non-empty list.
+    No opening hours means always open. Returns None only when no weekday has
+    an interval, which a non-empty `opening_hours` rules out.
     """
     if not opening_hours:
         return now

@@ -13,7 +13,10 @@ CHOICES = "choices"
 
 
 class StepError(ValueError):
-    """A policy step with an unknown name or an invalid parameter."""
+    """An unknown step, an invalid step parameter or an invalid policy option.
+
+    `step` and `param` name what failed, when known.
+    """
 
     def __init__(self, message: str, *, step: str = "", param: str = "") -> None:
         super().__init__(message)
@@ -30,7 +33,8 @@ REQUIRED: Any = _Required()
 
 
 def show(value: Any) -> str:
-    """Format a rejected value for an error message."""
+    """Format an invalid value for an error message, lists and booleans as in
+    JSON."""
     if isinstance(value, bool):
         return "true" if value else "false"
     if isinstance(value, int | float | Decimal):

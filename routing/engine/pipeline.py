@@ -28,8 +28,8 @@ class PlannedStep:
 
 @dataclass(slots=True)
 class Evaluation:
-    """What the filters and criteria left: every state, the finalists, and
-    which filter removed whom (`removed_by` counts per step, in plan order)."""
+    """The result of the filters and criteria: every state, the finalists, and
+    the number of candidates each filter removed (`removed_by`, in plan order)."""
 
     states: list[CandidateState]
     finalists: list[CandidateState]
@@ -126,9 +126,14 @@ def build_states(
 
         stock = candidate.stock
         cover = []
-        for sku, wanted in sku_demand:
-            held = stock.get(sku, 0)
-            cover.append(wanted if held >= wanted else held if held > 0 else 0)
+        for sku, ordered in sku_demand:
+            in_stock = stock.get(sku, 0)
+            if in_stock >= ordered:
+                cover.append(ordered)
+            elif in_stock > 0:
+                cover.append(in_stock)
+            else:
+                cover.append(0)
         states.append(CandidateState(candidate, distance, tuple(cover)))
     return states, estimated
 
@@ -136,31 +141,32 @@ def build_states(
 def run_filters(
     states: list[CandidateState], plan: list[PlannedStep], context: RoutingContext
 ) -> tuple[list[CandidateState], dict[str, int], str | None, str | None]:
-    """Apply the filters in order; a candidate is rejected by the first it fails.
+    """Apply the filters in order, so a candidate is rejected by the first one
+    it fails.
 
     Returns the candidates left, the count each step removed, the step that
     removed the last candidates (if all went) and the last step that removed any.
     """
-    standing = states
+    remaining = states
     removed_by: dict[str, int] = {}
     emptied_by = None
     last_rejecting_step = None
     for planned in plan:
-        if not standing:
+        if not remaining:
             break
         name = planned.spec.name
-        rejections = planned.spec.function(standing, context, planned.params)
+        rejections = planned.spec.function(remaining, context, planned.params)
         if not rejections:
             continue
         for state, reason in rejections:
             state.rejected_by = name
             state.rejected_reason = reason
-        standing = [state for state in standing if state.rejected_by is None]
+        remaining = [state for state in remaining if state.rejected_by is None]
         removed_by[name] = len(rejections)
         last_rejecting_step = name
-        if not standing:
+        if not remaining:
             emptied_by = name
-    return standing, removed_by, emptied_by, last_rejecting_step
+    return remaining, removed_by, emptied_by, last_rejecting_step
 
 
 def score(
@@ -202,10 +208,10 @@ def evaluate(
     states, estimated = build_states(candidates, context)
     context.all_states = states
     if estimated:
-        shown = ", ".join(estimated[:5])
+        listed = ", ".join(estimated[:5])
         more = f" and {len(estimated) - 5} more" if len(estimated) > 5 else ""
         context.notes.append(
-            f"Positions of {shown}{more} come from swapped coordinates, postal "
+            f"Positions of {listed}{more} come from swapped coordinates, postal "
             f"code, city or state instead of their own coordinates."
         )
     filters = filter_plan(context.policy, context.split)

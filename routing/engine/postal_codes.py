@@ -2,7 +2,7 @@
 
 The engine uses this table to place a customer or a location that has no
 coordinates. State ranges are the Correios allocation by the first five digits
-of the CEP; city ranges cover the 27 state capitals and some large cities.
+of the CEP, and city ranges cover the 27 state capitals and some large cities.
 A CEP inside a city range maps to that city's centre and any other CEP maps to
 its state capital, which can be hundreds of kilometres off in large states.
 Coordinates are city centre points in decimal degrees (WGS 84).
@@ -109,7 +109,8 @@ STATE_RANGES: tuple[tuple[int, int, str], ...] = (
     (76800, 76999, "RO"),
     (77000, 77999, "TO"),
     (78000, 78899, "MT"),
-    # Rondônia's earlier allocation; no other state uses it.
+    # Published CEP tables also list this block for Rondônia, and no other
+    # state uses it.
     (78900, 78999, "RO"),
     (79000, 79999, "MS"),
     (80000, 87999, "PR"),
@@ -117,7 +118,7 @@ STATE_RANGES: tuple[tuple[int, int, str], ...] = (
     (90000, 99999, "RS"),
 )
 
-# (first prefix, last prefix, city, state); ranges do not overlap.
+# (first prefix, last prefix, city, state), with no overlapping ranges.
 CITY_RANGES: tuple[tuple[int, int, str, str], ...] = tuple(
     sorted(
         (
@@ -232,7 +233,7 @@ def place_for_postal_code(postal_code: str) -> tuple[Place, bool] | None:
 
 
 def place_for_city(city: str, state: str) -> Place | None:
-    """Return the centre of a listed city; the state must be its two-letter UF."""
+    """Return the centre of a listed city, given the state as its two-letter UF."""
     return _PLACES_BY_CITY.get((normalise_name(city), state.strip().upper()))
 
 

@@ -1,7 +1,8 @@
 """The exact search for the best location, or combination of locations.
 
-An option is one location holding every unit, or a combination of up to
-`max_parts` locations that together hold every unit. Options rank, best first:
+An option is one location that has every ordered unit in stock, or a
+combination of up to `max_parts` locations that together have them. Options
+rank, best first, by:
 
 1. fewer parts, when the policy sets `prefer_fewer_parts`;
 2. higher combined score: the parts' total scores averaged with each part
@@ -12,22 +13,26 @@ An option is one location holding every unit, or a combination of up to
 4. location codes ascending, comparing the sorted tuples of codes;
 5. location ids ascending, which only matters for duplicated codes.
 
-Within a combination each line goes whole to one location whenever one of
-them still has the units; only a line that no location can hold whole is split,
-taking units from the highest-scoring locations first. Every location of a
-combination gets at least one line, and with two or more parts every part is
-worth at least `min_part_value`. Among the assignments that satisfy this, the
-search keeps the one with the highest combined score.
+Within a combination the lines are placed in descending value order. Each line
+goes whole to one location whenever one of them still has its units, and only
+a line that no location can take whole is split, taking units from the
+highest-scoring locations first. Every location of a combination gets at least
+one line, and with two or more parts every part is worth at least
+`min_part_value`. Among the assignments that satisfy this, the search keeps
+the one with the highest combined score.
 
-The search enumerates combinations in score order with branch and bound, so
-it is exact while skipping combinations that cannot beat the best found:
+The search enumerates combinations in score order with branch and bound. It
+stays exact because it only skips combinations that cannot beat the runner-up
+found so far (so the runner-up it reports is exact as well):
 
-- candidates with the same coverage vector (units held per ordered SKU,
+- candidates with the same coverage vector (units in stock per ordered SKU,
   capped at the ordered quantity) are interchangeable for feasibility, so only
   the `max_parts` best-ranked of each vector enter the search;
 - a partial combination is dropped when the units its remaining slots could
-  add cannot complete the order, or when an upper bound on its combined score
-  (a fractional fill of the order's value in score order) is below the best.
+  add cannot complete the order;
+- it is also dropped when an upper bound on its combined score (a fractional
+  fill of the order's value in score order) is below the runner-up's score, or
+  when that bound only ties and its shortest possible distance is longer.
 """
 
 from collections.abc import Sequence
@@ -45,7 +50,7 @@ EPSILON = 1e-9
 
 @dataclass(frozen=True, slots=True)
 class Option:
-    """A candidate answer: locations, their lines and how it ranks.
+    """A possible outcome: the locations, their lines and how it ranks.
 
     `allocations[i]` holds (line index, quantity) pairs for `members[i]`, and
     `weights[i]` is the weight of those units in the combined score.
@@ -92,6 +97,9 @@ def _state_order(state: CandidateState) -> tuple:
 
 
 class _Search:
+    """The search state for one order: the lines, the finalists and the two
+    best options found so far."""
+
     def __init__(
         self, finalists: Sequence[CandidateState], context: RoutingContext
     ) -> None:
@@ -188,20 +196,24 @@ class _Search:
     def _pool(self) -> list[CandidateState]:
         """Return the finalists that may join a combination, best first.
 
-        Only the `max_parts` best of each coverage vector are kept, because a
-        worse one with the same vector can always be swapped for a better one.
+        A combination has at most `max_parts - 1` other members, so when more
+        than `max_parts` better-ranked finalists share a member's coverage
+        vector, two of them are free to replace it and give two better options.
+        Keeping `max_parts + 1` per vector therefore keeps the best option and
+        the runner-up.
         """
-        # NOTE: the swap argument fails only when the swapped location's part
-        # has zero weight (free items only); the search then ignores an equal
-        # score option that might be shorter in distance.
-        kept: dict[tuple[int, ...], int] = {}
+        # NOTE: swapping in a better-ranked member can fail to improve the
+        # option when that member's part holds only free items (zero weight),
+        # so an equal-score option with a shorter distance could be missed.
+        per_vector: dict[tuple[int, ...], int] = {}
         pool = []
+        limit = self.policy.max_parts + 1
         for state in self.finalists:
             if state.covered_units == 0:
                 continue
-            count = kept.get(state.cover, 0)
-            if count < self.policy.max_parts:
-                kept[state.cover] = count + 1
+            count = per_vector.get(state.cover, 0)
+            if count < limit:
+                per_vector[state.cover] = count + 1
                 pool.append(state)
         return pool
 
@@ -215,8 +227,8 @@ class _Search:
         result = []
         for state in pool:
             total = 0.0
-            for sku, held in enumerate(state.cover):
-                left = held
+            for sku, in_stock in enumerate(state.cover):
+                left = in_stock
                 for unit_weight, quantity in by_sku.get(sku, ()):
                     if left <= 0:
                         break
@@ -227,6 +239,9 @@ class _Search:
         return result
 
     def combinations(self) -> None:
+        """Offer every combination of 2 to `max_parts` locations that could
+        beat the runner-up, stopping at the first size that works when the
+        policy prefers fewer parts."""
         pool = self._pool()
         size = len(pool)
         if size < 2:
@@ -237,7 +252,8 @@ class _Search:
         max_weights = self._max_weights(pool)
         covers = [state.cover for state in pool]
 
-        # suffix_max[i][s]: most units of SKU s any pool member from i holds.
+        # suffix_max[i][s] is the max units of SKU s that any pool member from
+        # position i on has in stock.
         suffix_max = [[0] * len(self.demand) for _ in range(size + 1)]
         suffix_min_distance = [float("inf")] * (size + 1)
         for i in range(size - 1, -1, -1):
@@ -245,6 +261,12 @@ class _Search:
                 max(a, b) for a, b in zip(suffix_max[i + 1], covers[i], strict=True)
             ]
             suffix_min_distance[i] = min(suffix_min_distance[i + 1], distances[i])
+
+        # From a position where every remaining member has the same score the
+        # pool is sorted by distance, so a distance bound that fails there
+        # fails for every later member too.
+        lowest_score = round(scores[-1], SCORE_DIGITS)
+        flat_tail = [round(score, SCORE_DIGITS) == lowest_score for score in scores]
 
         total_weight = self.total_weight or 1.0
         demand = self.demand
@@ -258,7 +280,9 @@ class _Search:
             # order, and `weighted` the score-weighted sum of that weight.
             after = slots - 1
             for i in range(start, size - after):
-                best = self.best
+                # Prune against the runner-up, not the best, so that the
+                # runner-up reported with the decision is exact too.
+                best = self.runner_up
                 room = max(total_weight - filled, 0.0)
                 if best is not None:
                     ceiling = (weighted + room * scores[i]) / total_weight
@@ -276,11 +300,17 @@ class _Search:
                     next_score = scores[i + 1] if i + 1 < size else 0.0
                     rest = max(total_weight - new_filled, 0.0) if after else 0.0
                     ceiling = (new_weighted + rest * next_score) / total_weight
-                    lowest = new_distance + after * suffix_min_distance[i + 1]
-                    if ceiling < best.score - EPSILON or (
+                    if ceiling < best.score - EPSILON:
+                        continue
+                    lowest = new_distance
+                    if after:
+                        lowest += after * suffix_min_distance[i + 1]
+                    if (
                         ceiling <= best.score + EPSILON
                         and lowest > best.distance + 1e-6
                     ):
+                        if flat_tail[i]:
+                            return
                         continue
                 chosen.append(i)
                 for s in skus:
@@ -300,9 +330,7 @@ class _Search:
             extend(0, parts, 0.0, 0.0, 0.0)
 
     def _evaluate(self, members: list[CandidateState]) -> None:
-        found = assign_lines(
-            members, self.lines, self.policy.min_part_value, self.total_weight
-        )
+        found = assign_lines(members, self.lines, self.policy.min_part_value)
         if found is not None:
             objective, allocations, weights = found
             self._offer(self._option(members, allocations, weights, objective))
@@ -311,9 +339,9 @@ class _Search:
 
     def failure(self) -> str:
         total = self.context.total_units
-        most = max((state.covered_units for state in self.finalists), default=0)
+        max_covered = max((state.covered_units for state in self.finalists), default=0)
         holder = (
-            f"the best single location holds {most} of {units(total)}"
+            f"the best single location holds {max_covered} of {units(total)}"
             if self.finalists
             else "no location passed the filters"
         )
@@ -335,8 +363,7 @@ def assign_lines(
     members: Sequence[CandidateState],
     lines: Sequence[_Line],
     min_part_value: Decimal,
-    total_weight: float,
-):
+) -> tuple[float, list[list[tuple[int, int]]], list[float]] | None:
     """Assign the lines to the members to maximise the combined score.
 
     `members` must be in descending score order. Returns (objective,
@@ -351,7 +378,7 @@ def assign_lines(
     weights = [0.0] * count
 
     # Upper bound for the lines from position t on: each line at the best
-    # score of a member that holds it whole, or the top score if none does.
+    # score of a member with stock for all of it, or the top score if none.
     line_bounds = []
     for line in lines:
         holders = [
@@ -404,26 +431,27 @@ def assign_lines(
                 remaining[m][sku] += quantity
             return
 
-        # No member holds the whole line: take units in score order.
+        # No member has stock left for the whole line, so take its units from
+        # the members in score order.
         needed = quantity
-        taken = []
+        portions = []
         for m in range(count):
             take = min(needed, remaining[m][sku])
             if take > 0:
-                taken.append((m, take))
+                portions.append((m, take))
                 needed -= take
                 if needed == 0:
                     break
         if needed:
             return
         gain = 0.0
-        for m, take in taken:
+        for m, take in portions:
             remaining[m][sku] -= take
             allocations[m].append((line.index, take))
             weights[m] += line.unit_weight * take
             gain += line.unit_weight * take * scores[m]
         place(t + 1, objective + gain)
-        for m, take in taken:
+        for m, take in portions:
             weights[m] -= line.unit_weight * take
             allocations[m].pop()
             remaining[m][sku] += take

@@ -24,7 +24,8 @@ from routing.engine.params import (
 from routing.engine.types import CRITERION, FILTER, STATUSES, Policy, Step
 
 # NOTE: the split search is exponential in the number of parts, so policies
-# may ask for at most this many; 6 is a judgement call, not a measured limit.
+# may ask for at most this many. The value 6 is a judgement call, not a
+# measured limit.
 MAX_PARTS_LIMIT = 6
 
 
@@ -32,7 +33,7 @@ MAX_PARTS_LIMIT = 6
 class StepType:
     """A filter or criterion the policy editor can add, with its parameters.
 
-    `missing` says how a criterion scores candidates without data: "neutral"
+    `missing` sets how a criterion scores candidates without data: "neutral"
     (0.5) or "last" (below every known value).
     """
 
@@ -283,7 +284,7 @@ def step_type(kind: str, name: str) -> StepType:
     if found is None:
         names = ", ".join(sorted(n for k, n in STEP_TYPES if k == kind))
         raise StepError(
-            f"unknown {kind} {show(name)}; expected one of: {names}", step=str(name)
+            f"unknown {kind} {show(name)}, expected one of: {names}", step=str(name)
         )
     return found
 
@@ -306,10 +307,10 @@ def validate_step(step: Step) -> Step:
             expected = (
                 "expected one of " + ", ".join(repr(n) for n in sorted(known))
                 if known
-                else "it takes no parameters"
+                else "the step takes no parameters"
             )
             raise StepError(
-                f"{step.name}: unknown parameter {show(name)}; {expected}",
+                f"{step.name}: unknown parameter {show(name)} ({expected})",
                 step=step.name,
                 param=str(name),
             )

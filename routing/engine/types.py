@@ -1,7 +1,8 @@
 """Inputs and outputs of the routing engine.
 
-Every type is a frozen dataclass of plain values, so the engine never touches
-the database and the same inputs always give the same `Decision`.
+Inputs are frozen dataclasses of plain values and outputs are dataclasses, so
+the engine needs no database and the same inputs always give the same
+`Decision`.
 """
 
 from collections.abc import Mapping
@@ -15,7 +16,6 @@ PICKUP_IN_POINT = "pickup-in-point"
 DELIVERY_CHANNELS = (DELIVERY, PICKUP_IN_POINT)
 
 STATUSES = ("active", "paused", "probation")
-LOCATION_KINDS = ("store", "dc")
 
 FILTER = "filter"
 CRITERION = "criterion"
@@ -35,7 +35,8 @@ ONLY_CANDIDATE = "only_candidate"
 
 @dataclass(frozen=True, slots=True)
 class Line:
-    """One item line of an order; `index` is the item's position in VTEX's list."""
+    """One item line of an order, where `index` is the item's position in VTEX's
+    `items` list."""
 
     index: int
     sku_id: str
@@ -74,10 +75,10 @@ class OrderInput:
 class Candidate:
     """A store or DC that may fulfil the order, with its stock and counters.
 
-    `stock` holds available units per SKU (on hand minus reserved). Capacities
-    of 0 mean no limit. `opening_hours` holds (weekday with 0 = Monday, "HH:MM",
-    "HH:MM") intervals in `time_zone`; an empty tuple means always open.
-    Rates are fractions between 0 and 1.
+    `stock` maps each SKU to its available units (on hand minus reserved).
+    Capacities of 0 mean no limit. `opening_hours` lists (weekday with
+    0 = Monday, "HH:MM", "HH:MM") intervals in `time_zone`, and an empty tuple
+    means always open. Rates are fractions between 0 and 1.
     """
 
     location_id: int
@@ -146,16 +147,17 @@ class Part:
     distance_km: float | None
 
 
-# Not frozen: a decision holds one row per candidate (hundreds), and frozen
-# dataclasses take about five times longer to construct.
+# Not frozen, because a decision has one row per candidate (hundreds) and a
+# frozen dataclass took about five times longer to construct (Python 3.11).
 @dataclass(slots=True)
 class CandidateResult:
     """One row of the decision's candidate table.
 
-    `coverage` is the share of ordered units the location holds. `scores` maps
-    each criterion to its normalised 0..1 value and `total_score` is their
-    weighted mean; both are empty or 0 for rejected candidates. `finalist` means
-    the candidate passed every filter.
+    `distance_km` is the great-circle distance to where the order goes, rounded
+    to the metre. `coverage` is the share of ordered units the location has in
+    stock. `scores` maps each criterion to its normalised 0..1 value and
+    `total_score` is their weighted mean. Both are empty or 0 for rejected
+    candidates. `finalist` means the candidate passed every filter.
     """
 
     location_id: int
@@ -176,7 +178,8 @@ class Decision:
     """The outcome of routing one order, with every candidate passed in.
 
     `notes` lists adjustments the engine made to its inputs (swapped or missing
-    coordinates, capacity spill-over, pickup transfer); `reason` repeats them.
+    coordinates, capacity spill-over, pickup transfer), and `reason` repeats
+    them after its own sentences.
     """
 
     status: str

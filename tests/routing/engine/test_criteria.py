@@ -18,7 +18,7 @@ from tests.routing.engine.builders import (
 )
 
 
-def test_normalise_maps_min_to_0_and_max_to_1():
+def test_normalise_min_max():
     assert normalise([10.0, 20.0, 15.0], NEUTRAL) == [0.0, 1.0, 0.5]
 
 
@@ -185,7 +185,7 @@ def test_stock_balance_aggregates_ordered_skus():
     assert chosen_codes(by_min) == ["even"]
 
 
-def test_cost_prefers_cheaper_and_treats_missing_as_neutral():
+def test_cost_prefers_cheaper_locations():
     stores = [
         candidate(1, "cheap", cost_per_order=Decimal("5.00")),
         candidate(2, "unknown"),
@@ -199,7 +199,7 @@ def test_cost_prefers_cheaper_and_treats_missing_as_neutral():
     assert row(decision, "dear").scores["cost"] == 0.0
 
 
-def test_same_region_criterion_scores_inside_1_and_outside_0():
+def test_same_region_criterion_prefers_inside():
     stores = [
         candidate(1, "rio", at=RIO, state="RJ"),
         candidate(2, "campinas", at=CAMPINAS, state="SP"),
@@ -212,7 +212,7 @@ def test_same_region_criterion_scores_inside_1_and_outside_0():
     assert row(decision, "rio").scores["same_region"] == 0.0
 
 
-def test_fixed_rank_prefers_lower_rank_and_puts_unranked_last():
+def test_fixed_rank_puts_unranked_last():
     stores = [
         candidate(1, "second", fixed_rank=2),
         candidate(2, "unranked"),

@@ -32,7 +32,7 @@ def test_status_rejects_paused_by_default():
     assert row(decision, "paused").rejected_by == "status"
     assert (
         row(decision, "paused").rejected_reason
-        == "status is paused; allowed: active, probation"
+        == "status paused is not allowed (active, probation)"
     )
     assert chosen_codes(decision) == ["active"]
 
@@ -61,7 +61,7 @@ def test_status_allows_configured_statuses():
     )
 
     assert row(decision, "trial").rejected_reason == (
-        "status is probation; allowed: paused"
+        "status probation is not allowed (paused)"
     )
     assert chosen_codes(decision) == ["paused"]
 
@@ -84,7 +84,7 @@ def test_excluded_location_is_rejected_first():
     )
 
 
-def test_excluded_step_in_policy_is_not_applied_twice():
+def test_listed_excluded_step_runs_once():
     decision = route(
         order(),
         [candidate(1, "a"), candidate(2, "b")],
@@ -99,7 +99,7 @@ def test_excluded_step_in_policy_is_not_applied_twice():
 # delivery_capability
 
 
-def test_delivery_capability_rejects_stores_that_do_not_ship():
+def test_delivery_capability_rejects_non_shipping_stores():
     decision = route(
         order(),
         [
@@ -131,13 +131,13 @@ def test_stock_reason_counts_units_per_sku():
 
     assert row(decision, "short").rejected_by == "stock"
     assert row(decision, "short").rejected_reason == (
-        "2 of 3 units of SKU 2001 in stock; 0 of 1 unit of SKU 3107 in stock"
+        "2 of 3 units of SKU 2001 in stock, 0 of 1 unit of SKU 3107 in stock"
     )
     assert row(decision, "short").coverage == 0.5
     assert chosen_codes(decision) == ["full"]
 
 
-def test_stock_adds_up_lines_of_the_same_sku():
+def test_stock_sums_lines_per_sku():
     decision = route(
         order([line(0, "2001", 2), line(1, "2001", 1, "0.00")]),
         [candidate(1, "two", {"2001": 2}), candidate(2, "three", {"2001": 3})],
@@ -212,7 +212,7 @@ def test_max_distance_rejects_unknown_distance_by_default():
     )
 
     assert row(decision, "nowhere").rejected_reason == (
-        "distance unknown: the address could not be placed"
+        "distance unknown because the address could not be placed"
     )
 
 
@@ -229,7 +229,7 @@ def test_max_distance_can_pass_unknown_distance():
 # meets_promise
 
 
-def test_meets_promise_counts_hours_lead_time_and_transit():
+def test_meets_promise_adds_lead_time_and_transit():
     # NOW is Wednesday 15:00 in São Paulo. Both stores are open and need 24
     # hours, and the promise is Thursday 18:00. Rio is 363 km away, which
     # takes 0.73 days at 500 km/day.
@@ -306,7 +306,7 @@ def test_meets_promise_rejects_unusable_opening_hours():
     )
 
     assert row(decision, "broken").rejected_reason == (
-        "opening hours unusable: opening time '9h' is not in HH:MM form"
+        "invalid opening hours: opening time '9h' is not in HH:MM form"
     )
 
 
@@ -355,7 +355,7 @@ def test_capacity_zero_means_no_limit():
     assert row(decision, "unlimited").capacity_left is None
 
 
-def test_capacity_spill_over_lets_all_through_when_all_are_full():
+def test_spill_over_when_all_are_full():
     stores = [
         candidate(1, "a", daily_capacity=10, accepted_today=10),
         candidate(2, "b", daily_capacity=10, accepted_today=12, at=CAMPINAS),
@@ -379,7 +379,7 @@ def test_capacity_spill_over_lets_all_through_when_all_are_full():
     assert "Capacity spill-over" in decision.reason
 
 
-def test_capacity_spill_over_still_rejects_when_some_have_room():
+def test_spill_over_needs_all_full():
     stores = [
         candidate(1, "full", daily_capacity=10, accepted_today=10),
         candidate(2, "room", daily_capacity=10, accepted_today=2),

@@ -62,7 +62,7 @@ def test_geo_coordinates_without_two_numbers_are_missing(values):
     assert parse_geo_coordinates(values) == (None, None)
 
 
-def test_swapped_coordinates_are_read_swapped_with_a_note():
+def test_swapped_coordinates_are_swapped_back():
     point = locate(-46.63, -23.55, "", "", "", "Customer")
 
     assert point.source == SWAPPED_COORDINATES
@@ -73,7 +73,7 @@ def test_swapped_coordinates_are_read_swapped_with_a_note():
     )
 
 
-def test_coordinates_outside_brazil_fall_back_to_postal_code():
+def test_coordinates_outside_brazil_are_ignored():
     point = locate(0.0, 0.0, "20040-020", "", "", "Customer")
 
     assert point.source == POSTAL_CODE_CITY
@@ -84,19 +84,19 @@ def test_coordinates_outside_brazil_fall_back_to_postal_code():
     assert point.note.startswith("Customer coordinates (0, 0) lie outside Brazil")
 
 
-def test_empty_coordinates_fall_back_to_postal_code_city():
+def test_empty_coordinates_use_postal_code():
     latitude, longitude = parse_geo_coordinates([])
 
     point = locate(latitude, longitude, "13015-904", "Campinas", "SP", "Customer")
 
     assert point.source == POSTAL_CODE_CITY
     assert point.note == (
-        "Customer has no coordinates; placed at the centre of Campinas/SP from "
-        "postal code 13015-904."
+        "Customer has no coordinates, so it was placed at the centre of Campinas/SP "
+        "from postal code 13015-904."
     )
 
 
-def test_postal_code_outside_city_ranges_uses_state_capital():
+def test_unlisted_postal_code_uses_state_capital():
     # 14780-000 is Barretos, SP, which the table has no range for.
     point = locate(None, None, "14780-000", "Barretos", "SP", "Customer")
 
@@ -112,8 +112,8 @@ def test_missing_postal_code_falls_back_to_city():
 
     assert point.source == CITY
     assert point.note == (
-        "Customer has no coordinates; placed at the centre of Niterói/RJ from the "
-        "city name."
+        "Customer has no coordinates, so it was placed at the centre of Niterói/RJ "
+        "from the city name."
     )
 
 
@@ -135,7 +135,7 @@ def test_nothing_usable_gives_no_point():
     assert locate(None, None, "", "", "", "Customer") is None
 
 
-def test_route_uses_postal_code_when_customer_has_no_coordinates():
+def test_route_falls_back_to_postal_code():
     decision = route(
         order(at=None, postal_code="20040-020", city="", state=""),
         [candidate(1, "rio", at=RIO), candidate(2, "sp", at=PAULISTA)],
@@ -146,7 +146,14 @@ def test_route_uses_postal_code_when_customer_has_no_coordinates():
     assert "placed at the centre of Rio de Janeiro/RJ" in decision.reason
 
 
-def test_route_uses_city_when_customer_has_no_postal_code():
+def test_route_distance_matches_haversine():
+    decision = route(order(), [candidate(1, "rio", at=RIO)], policy())
+
+    expected = round(haversine_km(*PAULISTA, *RIO), 3)
+    assert row(decision, "rio").distance_km == expected
+
+
+def test_route_falls_back_to_city():
     decision = route(
         order(at=None, postal_code="", city="Rio de Janeiro", state="RJ"),
         [candidate(1, "rio", at=RIO)],
@@ -155,8 +162,8 @@ def test_route_uses_city_when_customer_has_no_postal_code():
 
     assert row(decision, "rio").distance_km < 5
     assert decision.notes == (
-        "Customer has no coordinates; placed at the centre of Rio de Janeiro/RJ "
-        "from the city name.",
+        "Customer has no coordinates, so it was placed at the centre of Rio de "
+        "Janeiro/RJ from the city name.",
     )
 
 
@@ -171,7 +178,7 @@ def test_route_reads_swapped_customer_coordinates():
     assert "fit when swapped" in decision.reason
 
 
-def test_route_places_location_without_coordinates_by_postal_code():
+def test_route_places_location_by_postal_code():
     decision = route(
         order(),
         [candidate(1, "centro", at=None, postal_code="01001-000")],
@@ -185,7 +192,7 @@ def test_route_places_location_without_coordinates_by_postal_code():
     )
 
 
-def test_route_without_any_customer_position_has_unknown_distances():
+def test_route_without_customer_position():
     decision = route(
         order(at=None, postal_code="", city="", state=""),
         [candidate(1, "paulista")],
@@ -197,7 +204,7 @@ def test_route_without_any_customer_position_has_unknown_distances():
     assert "Customer address could not be placed" in decision.reason
 
 
-def test_every_state_has_a_capital_inside_its_postal_range():
+def test_every_state_has_a_capital():
     assert len(CAPITALS) == 27
     for state, capital in CAPITALS.items():
         assert capital.state == state
@@ -218,7 +225,7 @@ def test_state_ranges_do_not_overlap():
         assert end < start
 
 
-def test_each_capital_postal_code_maps_to_its_own_city():
+def test_capital_postal_codes_map_to_capitals():
     for state, capital in CAPITALS.items():
         starts = [start for start, _, city, _ in CITY_RANGES if city == capital.city]
         assert starts, f"no range for {capital.city}"

@@ -68,19 +68,24 @@ def test_every_candidate_appears_once_with_its_rejection():
         assert row(decision, code).rejected_by is None
 
 
-def test_candidate_table_lists_chosen_then_finalists_then_rejected():
+def group_of(result) -> int:
+    if result.chosen:
+        return 0
+    if result.finalist:
+        return 1
+    return 2
+
+
+def test_candidate_table_order():
     decision = route(MIXED_ORDER, mixed_network(), FULL_POLICY)
 
-    groups = [
-        0 if result.chosen else 1 if result.finalist else 2
-        for result in decision.candidates
-    ]
+    groups = [group_of(result) for result in decision.candidates]
     assert groups == sorted(groups)
     rejected = [r.rejected_by for r in decision.candidates if not r.finalist]
     assert rejected == ["stock", "status", "delivery_capability", "capacity"]
 
 
-def test_same_inputs_in_any_order_give_the_same_decision():
+def test_shuffled_candidates_give_same_decision():
     network = mixed_network()
     expected = route(MIXED_ORDER, network, FULL_POLICY)
 
@@ -126,7 +131,7 @@ def test_unroutable_when_nothing_holds_the_order():
     assert decision.parts == ()
     assert decision.deciding_step == "stock"
     assert decision.reason == (
-        "No location passed the filters; the last ones were removed by stock. "
+        "No location passed the filters, and the last ones were removed by stock. "
         "Filters removed 2 of 2 locations (stock 2)."
     )
     assert row(decision, "a").rejected_reason == "0 of 1 unit of SKU 9000 in stock"
@@ -140,7 +145,7 @@ def test_unroutable_without_candidates():
     assert decision.reason == "No candidate locations were given."
 
 
-def test_only_location_left_is_decided_by_last_filter():
+def test_last_filter_decides_lone_survivor():
     stores = [candidate(1, "a"), candidate(2, "b", status="paused")]
 
     decision = route(order(), stores, policy())
@@ -198,7 +203,7 @@ def pickup_order(pickup_location_id, lines=None):
     )
 
 
-def test_pickup_goes_to_pickup_location_holding_the_stock():
+def test_pickup_goes_to_stocked_pickup_location():
     stores = [
         candidate(1, "near", at=PINHEIROS),
         candidate(2, "pickup", at=CAMPINAS),
@@ -238,7 +243,7 @@ def test_pickup_location_without_stock_is_transferred_to():
     )
 
 
-def test_pickup_location_that_does_not_offer_pickup_is_transferred_to():
+def test_pickup_without_pickup_service_transfers():
     stores = [
         candidate(1, "other", at=MOEMA),
         candidate(2, "pickup", offers_pickup=False, at=PINHEIROS),

@@ -28,7 +28,7 @@ def parts_by_code(decision) -> dict[str, tuple]:
 
 def test_split_search_beats_greedy_per_item():
     # Walking the lines in list order takes 2001 from "a", 3107 from "b" and
-    # 9000 from "c". The exact search sees that "bc" holds both 3107 and 9000.
+    # 9000 from "c". The exact search finds that "bc" has both 3107 and 9000.
     lines = [line(0, "2001"), line(1, "3107"), line(2, "9000")]
     stores = [
         candidate(1, "a", {"2001": 1}, fixed_rank=1),
@@ -59,7 +59,7 @@ def test_single_location_preferred_over_split():
     assert decision.deciding_step == "prefer_fewer_parts"
 
 
-def test_without_prefer_fewer_parts_higher_score_split_wins():
+def test_higher_score_split_wins_without_preference():
     lines = [line(0, "2001"), line(1, "3107")]
     stores = [
         candidate(1, "near-a", {"2001": 1}, at=PINHEIROS),
@@ -116,7 +116,7 @@ def test_min_part_value_can_leave_order_unroutable():
     )
 
 
-def test_min_part_value_does_not_apply_to_single_location():
+def test_min_part_value_skips_single_location():
     decision = route(
         order([line(0, "2001", price="5.00")]),
         [candidate(1, "a")],
@@ -155,7 +155,7 @@ def test_split_disallowed_keeps_single_locations_only():
     assert row(decision, "a").rejected_by == "stock"
 
 
-def test_line_goes_whole_to_a_location_that_holds_it():
+def test_line_goes_whole_when_possible():
     lines = [line(0, "2001", 2), line(1, "3107")]
     stores = [
         candidate(1, "one-each", {"2001": 1, "3107": 1}, fixed_rank=1),
@@ -172,7 +172,7 @@ def test_line_goes_whole_to_a_location_that_holds_it():
     }
 
 
-def test_line_splits_when_no_location_holds_it_whole():
+def test_line_splits_only_when_needed():
     stores = [candidate(1, "two", {"2001": 2}), candidate(2, "one", {"2001": 1})]
 
     decision = route(order([line(0, "2001", 3)]), stores, split_policy())
@@ -234,7 +234,7 @@ def test_equal_scores_break_ties_by_total_distance():
     assert decision.deciding_step == "tie_break_distance"
 
 
-def test_equal_scores_and_distances_break_ties_by_code():
+def test_full_ties_break_by_code():
     stores = [candidate(2, "loja-b"), candidate(1, "loja-a"), candidate(3, "loja-c")]
 
     decision = route(order(), stores, split_policy())

@@ -114,8 +114,8 @@ def test_validate_step_accepts_decimal_numbers():
         ),
         (
             Step("filter", "max_distance", {"km": 10, "kms": 10}),
-            "max_distance: unknown parameter 'kms'; expected one of 'km', "
-            "'unknown_distance'",
+            "max_distance: unknown parameter 'kms' (expected one of 'km', "
+            "'unknown_distance')",
         ),
         (
             Step("filter", "max_distance", {"km": 10, "unknown_distance": "ignore"}),
@@ -151,7 +151,8 @@ def test_validate_step_accepts_decimal_numbers():
         ),
         (
             Step("filter", "delivery_capability", {"channel": "delivery"}),
-            "delivery_capability: unknown parameter 'channel'; it takes no parameters",
+            "delivery_capability: unknown parameter 'channel' (the step takes no "
+            "parameters)",
         ),
         (
             Step("criterion", "performance", {"on_time_weight": -0.5}),
@@ -184,7 +185,7 @@ def test_validate_step_accepts_decimal_numbers():
         ),
         (
             Step("criterion", "max_distance"),
-            "unknown criterion 'max_distance'; expected one of: cost, distance, "
+            "unknown criterion 'max_distance', expected one of: cost, distance, "
             "fairness, fixed_rank, performance, same_region, stock_balance",
         ),
         (
