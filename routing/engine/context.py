@@ -34,11 +34,12 @@ class CandidateState:
         candidate: Candidate,
         distance_km: float | None,
         cover: tuple[int, ...],
+        covered_units: int,
     ) -> None:
         self.candidate = candidate
         self.distance_km = distance_km
         self.cover = cover
-        self.covered_units = sum(cover)
+        self.covered_units = covered_units
         self.rejected_by: str | None = None
         self.rejected_reason: str | None = None
         self.scores: dict[str, float] = {}

@@ -117,24 +117,27 @@ def build_states(
         distance = None
         if latitude is not None and destination is not None:
             phi2 = radians(latitude)
+            half_dphi = sin((phi2 - phi1) / 2)
+            half_dlambda = sin((radians(longitude) - lambda1) / 2)
             a = (
-                sin((phi2 - phi1) / 2) ** 2
-                + cos_phi1 * cos(phi2) * sin((radians(longitude) - lambda1) / 2) ** 2
+                half_dphi * half_dphi
+                + cos_phi1 * cos(phi2) * half_dlambda * half_dlambda
             )
             # Rounded to the metre so ties do not hinge on float noise.
             distance = round(2 * EARTH_RADIUS_KM * asin(min(1.0, sqrt(a))), 3)
 
         stock = candidate.stock
         cover = []
+        covered = 0
         for sku, ordered in sku_demand:
             in_stock = stock.get(sku, 0)
             if in_stock >= ordered:
-                cover.append(ordered)
-            elif in_stock > 0:
-                cover.append(in_stock)
-            else:
-                cover.append(0)
-        states.append(CandidateState(candidate, distance, tuple(cover)))
+                in_stock = ordered
+            elif in_stock < 0:
+                in_stock = 0
+            cover.append(in_stock)
+            covered += in_stock
+        states.append(CandidateState(candidate, distance, tuple(cover), covered))
     return states, estimated
 
 
