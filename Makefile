@@ -28,8 +28,11 @@ lock:
 messages: install
 	$(BIN)/python manage.py compilemessages --ignore=.venv --ignore=var
 
+# The demo starts from an empty database under var/demo each time, because the
+# simulator generates its orders anew at every start.
 demo: install
-	$(BIN)/python manage.py demo
+	rm -rf var/demo
+	PONTE_VAR_DIR=var/demo $(BIN)/python manage.py demo
 
 test: install
 	$(BIN)/python -m pytest $(PYTEST_ARGS)

@@ -1,5 +1,7 @@
 """Production settings: PostgreSQL, a real broker, HTTPS only."""
 
+import os
+
 from django.core.exceptions import ImproperlyConfigured
 
 from config.settings.base import *  # noqa: F403
@@ -10,6 +12,16 @@ if not SECRET_KEY:
     raise ImproperlyConfigured(
         "DJANGO_SECRET_KEY is not set; production refuses to start without it."
     )
+for _name, _example in (
+    ("DATABASE_URL", "postgres://user:password@host:5432/ponte"),
+    ("CELERY_BROKER_URL", "redis://host:6379/0"),
+    ("DJANGO_ALLOWED_HOSTS", "ponte.example.com"),
+    ("VTEX_HOOK_TOKEN", "a long random secret"),
+):
+    if not os.environ.get(_name):
+        raise ImproperlyConfigured(
+            f"{_name} is not set; production needs it (for example {_example})."
+        )
 
 DEBUG = False
 SECURE_PROXY_SSL_HEADER = ("HTTP_X_FORWARDED_PROTO", "https")

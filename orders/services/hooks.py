@@ -9,7 +9,7 @@ from orders.models import HookNotification
 
 logger = logging.getLogger(__name__)
 
-REQUIRED_FIELDS = ("OrderId", "State", "CurrentChange")
+REQUIRED_FIELDS = ("OrderId",)
 
 
 class HookPayloadError(ValueError):
@@ -33,18 +33,29 @@ def hook_notification_receive(*, payload: object) -> HookResult:
     missing = [name for name in REQUIRED_FIELDS if not payload.get(name)]
     if missing:
         raise HookPayloadError(f"Missing field(s): {', '.join(missing)}.")
-    for name in ("OrderId", "State", "CurrentChange", "LastState", "Domain"):
+    for name in (
+        "OrderId",
+        "State",
+        "CurrentChange",
+        "LastChange",
+        "LastState",
+        "Domain",
+    ):
         if payload.get(name) is not None and not isinstance(payload[name], str):
             raise HookPayloadError(f"Field {name} must be a string.")
 
+    # State is null for orders VTEX has not completed, and such a call still
+    # deserves a refresh; a missing CurrentChange falls back to LastChange.
     order_id = payload["OrderId"]
+    state = payload.get("State") or ""
+    change = payload.get("CurrentChange") or payload.get("LastChange") or ""
     try:
         with transaction.atomic():
             HookNotification.objects.create(
                 vtex_order_id=order_id[:64],
-                state=payload["State"][:40],
+                state=state[:40],
                 last_state=(payload.get("LastState") or "")[:40],
-                current_change=payload["CurrentChange"][:64],
+                current_change=change[:64],
                 domain=(payload.get("Domain") or "")[:20],
                 payload=payload,
             )
@@ -53,7 +64,7 @@ def hook_notification_receive(*, payload: object) -> HookResult:
         logger.info(
             "Repeated hook notification for order %s state %s ignored",
             order_id,
-            payload["State"],
+            state,
         )
         return HookResult(queued=False, detail="duplicate")
     return HookResult(queued=True, detail="queued")

@@ -143,3 +143,33 @@ def test_backfill_command_fails_clearly_when_vtex_is_down(settings):
         "Backfill failed: GET /api/oms/pvt/orders failed after 2 attempts: ConnectionError"
     )
     assert Order.objects.count() == 0
+
+
+@pytest.mark.django_db
+@pytest.mark.parametrize(
+    ("arguments", "message"),
+    [
+        (
+            ["--since=2999-01-01T00:00:00Z"],
+            "--since is in the future; give a past date.",
+        ),
+        (
+            ["--since=2026-11-28T00:00:00Z", "--until=2026-11-27T00:00:00Z"],
+            "--until must be later than --since.",
+        ),
+        (
+            ["--since=2026-11-27T00:00:00Z", "--workers=0"],
+            "--workers must be between 1 and 32.",
+        ),
+        (
+            ["--since=2026-11-27T00:00:00Z", "--workers=1000"],
+            "--workers must be between 1 and 32.",
+        ),
+    ],
+)
+def test_backfill_command_rejects_bad_arguments(arguments, message):
+    with pytest.raises(CommandError) as caught:
+        call_command("vtex_backfill", *arguments)
+
+    assert str(caught.value) == message
+    assert Order.objects.count() == 0

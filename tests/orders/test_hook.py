@@ -136,3 +136,69 @@ def test_hook_for_generated_order_stores_it(client, vtex):
 
     assert response.status_code == 200
     assert Order.objects.filter(vtex_order_id=order_id).exists()
+
+
+@pytest.mark.django_db
+@pytest.mark.parametrize(("token", "status"), [(HOOK_TOKEN, 400), (None, 401)])
+def test_hook_deeply_nested_body_is_not_a_server_error(client, token, status):
+    headers = {"HTTP_X_PONTE_HOOK_TOKEN": token} if token else {}
+
+    response = client.post(
+        reverse("vtex-hook"),
+        data="[" * 100_000 + "]" * 100_000,
+        content_type="application/json",
+        **headers,
+    )
+
+    assert response.status_code in (status, 413)
+    assert HookNotification.objects.count() == 0
+
+
+@pytest.mark.django_db
+def test_hook_rejects_huge_body_before_reading_it(client):
+    response = client.post(
+        reverse("vtex-hook"),
+        data="x" * 3_000_000,
+        content_type="application/json",
+        HTTP_X_PONTE_HOOK_TOKEN=HOOK_TOKEN,
+    )
+
+    assert response.status_code == 413
+    assert response.json() == {"error": "Body too large."}
+    assert HookNotification.objects.count() == 0
+
+
+@pytest.mark.django_db
+def test_hook_nested_body_under_limit_is_rejected_as_invalid(client):
+    response = client.post(
+        reverse("vtex-hook"),
+        data="[" * 5000 + "]" * 5000,
+        content_type="application/json",
+        HTTP_X_PONTE_HOOK_TOKEN=HOOK_TOKEN,
+    )
+
+    assert response.status_code == 400
+    assert response.json() == {"error": "The body is not valid JSON."}
+
+
+@pytest.mark.django_db
+def test_hook_without_token_gets_401_even_for_invalid_json(client):
+    response = client.post(
+        reverse("vtex-hook"), data="{nope", content_type="application/json"
+    )
+
+    assert response.status_code == 401
+
+
+@pytest.mark.django_db(transaction=True)
+def test_hook_with_null_state_is_accepted(client, vtex):
+    document = vtex_document("delivery-sao-paulo", status=None, isCompleted=False)
+    vtex.put_document(vtex_plain(document))
+    payload = notification(document["orderId"])
+    payload["State"] = None
+
+    response = post(client, payload)
+
+    assert response.status_code == 200
+    assert response.json() == {"status": "queued"}
+    assert Order.objects.get().status == ""

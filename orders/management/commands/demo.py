@@ -1,6 +1,7 @@
 """Run the whole product on its embedded defaults: SQLite, the filesystem broker
 and the bundled VTEX simulator, each in its own process."""
 
+import contextlib
 import os
 import signal
 import subprocess
@@ -124,12 +125,15 @@ class Command(BaseCommand):
                 return
 
     def _stop(self, children: dict[str, subprocess.Popen]) -> None:
-        for child in children.values():
-            if child.poll() is None:
-                child.send_signal(signal.SIGINT)
-        deadline = time.monotonic() + 10
-        for child in children.values():
-            try:
-                child.wait(timeout=max(0.1, deadline - time.monotonic()))
-            except subprocess.TimeoutExpired:
-                child.kill()
+        # Ctrl-C already reached every child through the terminal's process
+        # group; a second SIGINT would make the worker abandon its tasks. So
+        # wait first, then send SIGTERM to whatever still runs, then kill.
+        for wait_seconds, stop in ((5, None), (10, "terminate"), (5, "kill")):
+            running = [child for child in children.values() if child.poll() is None]
+            for child in running:
+                if stop:
+                    getattr(child, stop)()
+            deadline = time.monotonic() + wait_seconds
+            for child in running:
+                with contextlib.suppress(subprocess.TimeoutExpired):
+                    child.wait(timeout=max(0.1, deadline - time.monotonic()))

@@ -6,6 +6,9 @@ from django.utils import timezone
 from orders.services.backfill import BackfillError, orders_backfill
 from orders.vtex.client import VtexError
 
+# More threads than this only queue up at VTEX's rate limit.
+MAX_WORKERS = 32
+
 
 def parse_moment(value: str, option: str) -> datetime:
     try:
@@ -36,16 +39,18 @@ class Command(BaseCommand):
             "--workers",
             type=int,
             default=4,
-            help="Orders fetched and stored in parallel (default 4).",
+            help="Threads fetching documents (1 to 32, default 4).",
         )
 
     def handle(self, *args, since, until, workers, **options):
         start = parse_moment(since, "--since")
         end = parse_moment(until, "--until") if until else timezone.now()
         if end <= start:
-            raise CommandError("--until must be later than --since.")
-        if workers < 1:
-            raise CommandError("--workers must be at least 1.")
+            if until:
+                raise CommandError("--until must be later than --since.")
+            raise CommandError("--since is in the future; give a past date.")
+        if not 1 <= workers <= MAX_WORKERS:
+            raise CommandError(f"--workers must be between 1 and {MAX_WORKERS}.")
         try:
             summary = orders_backfill(since=start, until=end, workers=workers)
         except (VtexError, BackfillError) as error:
