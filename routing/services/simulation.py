@@ -1,0 +1,671 @@
+"""Simulation: replay a past period's orders under a policy and a baseline.
+
+Every completed order created in the period is routed twice, once per policy,
+in creation order. Each policy runs in its own in-memory copy of the network.
+An order is routed with the stock of the snapshots taken at or before its
+creation, minus what earlier simulated orders of the same policy took since
+those snapshots, and with the capacity counters of its simulated day. Nothing is written except the
+`SimulationRun` row, so decisions, assignments and stock stay untouched.
+"""
+
+import logging
+import math
+import statistics
+import time
+import zoneinfo
+from collections import deque
+from collections.abc import Iterable, Iterator, Sequence
+from dataclasses import dataclass, field
+from datetime import date, datetime, timedelta
+from decimal import Decimal
+
+from django.db import transaction
+from django.db.models import Count, F, Max, Q
+from django.utils import timezone
+from django.utils.translation import gettext as _
+
+from franchises.models import Location
+from orders.models import Order
+from routing.engine import (
+    Candidate,
+    Decision,
+    OrderInput,
+    Policy,
+    route,
+    validate_policy,
+)
+from routing.engine.engine import check_inputs
+from routing.engine.filters import ready_time
+from routing.engine.types import ROUTED
+from routing.models import (
+    Assignment,
+    RoutingPolicy,
+    SimulationRun,
+    StockLevel,
+    StockSnapshot,
+)
+from routing.services.candidates import PERFORMANCE_WINDOW, order_input
+from routing.services.policies import PolicyError, policy_engine_form
+from routing.services.stock import stock_at
+
+logger = logging.getLogger(__name__)
+
+MAX_PERIOD = timedelta(days=92)
+# Orders read per query. A batch keeps its orders and their items in memory,
+# plus the snapshots taken during its time span, and progress is saved once
+# per batch: 500 orders of a few items each take a few megabytes and cost one
+# UPDATE of the run, so progress moves every few seconds on a large network.
+BATCH_SIZE = 500
+# SKUs per `IN (...)` list when reading snapshots, well under the bound
+# parameters that SQLite (32766) and PostgreSQL (65535) accept per statement.
+SKU_CHUNK = 1000
+# The promise estimate of the simulation's "meets the promised date" figure:
+# ready time plus straight-line distance at this speed, the default of the
+# `meets_promise` filter. One speed for both policies keeps them comparable.
+PROMISE_KM_PER_DAY = 500.0
+# Capacity counters reset at midnight in this zone, as `LocationFacts` does.
+CAPACITY_TIME_ZONE = zoneinfo.ZoneInfo("America/Sao_Paulo")
+# Malformed orders logged one by one per run; the rest are only counted.
+LOGGED_INVALID_ORDERS = 10
+
+
+class SimulationError(Exception):
+    """Raised when a simulation cannot start. The message gives the reason and
+    what to change."""
+
+
+def simulation_start(
+    *,
+    policy: RoutingPolicy,
+    period_start: datetime,
+    period_end: datetime,
+    user,
+    baseline: RoutingPolicy | None = None,
+) -> SimulationRun:
+    """Validate a simulation, store it as queued and enqueue its run.
+
+    `baseline` defaults to the active version of the policy's key. Raises
+    SimulationError, having written nothing, when the period or a policy is
+    invalid.
+    """
+    _period_check(period_start, period_end)
+    if baseline is None:
+        baseline = (
+            RoutingPolicy.objects.filter(
+                key=policy.key, status=RoutingPolicy.Status.ACTIVE
+            )
+            .order_by("pk")
+            .first()
+        )
+        if baseline is None:
+            raise SimulationError(
+                _(
+                    "Policy %(key)s has no active version to compare with. "
+                    "Choose a baseline."
+                )
+                % {"key": policy.key}
+            )
+    if baseline.pk == policy.pk:
+        raise SimulationError(
+            _(
+                "The policy and the baseline are the same version. "
+                "Choose another baseline."
+            )
+        )
+    for candidate in (policy, baseline):
+        _policy_check(candidate)
+
+    # Imported here because the task module imports this one.
+    from routing.simulation_tasks import simulation_run_task
+
+    with transaction.atomic():
+        run = SimulationRun.objects.create(
+            policy=policy,
+            baseline=baseline,
+            period_start=period_start,
+            period_end=period_end,
+            created_by=user if user is not None and user.is_authenticated else None,
+        )
+        transaction.on_commit(lambda: simulation_run_task.delay(run.pk))
+    logger.info(
+        "Simulation %s queued: policy %s v%d against %s v%d, %s to %s",
+        run.pk,
+        policy.key,
+        policy.version,
+        baseline.key,
+        baseline.version,
+        period_start.isoformat(),
+        period_end.isoformat(),
+    )
+    return run
+
+
+def _period_check(period_start: datetime, period_end: datetime) -> None:
+    if period_end <= period_start:
+        raise SimulationError(
+            _("The period is empty because its end is not after its start.")
+        )
+    if period_end > timezone.now():
+        raise SimulationError(
+            _(
+                "The period ends at %(end)s, which is in the future. Only past "
+                "orders can be simulated."
+            )
+            % {"end": timezone.localtime(period_end).strftime("%d/%m/%Y %H:%M")}
+        )
+    if period_end - period_start > MAX_PERIOD:
+        length = period_end - period_start
+        raise SimulationError(
+            _(
+                "The period is %(days)s days long, but at most %(max)s days can "
+                "be simulated at once."
+            )
+            % {"days": math.ceil(length / timedelta(days=1)), "max": MAX_PERIOD.days}
+        )
+
+
+def _policy_check(policy: RoutingPolicy) -> None:
+    try:
+        policy_engine_form(policy)
+    except PolicyError as error:
+        raise SimulationError(
+            _("Policy %(policy)s v%(version)s is invalid: %(error)s")
+            % {"policy": policy.name, "version": policy.version, "error": error}
+        ) from None
+
+
+def simulation_run(*, run_id: int) -> SimulationRun | None:
+    """Replay a queued run and store its results. Return None when another
+    worker has already claimed it. Any error marks the run failed."""
+    claimed_at = timezone.now()
+    claimed = SimulationRun.objects.filter(
+        pk=run_id, status=SimulationRun.Status.QUEUED
+    ).update(
+        status=SimulationRun.Status.RUNNING,
+        started_at=claimed_at,
+        updated_at=claimed_at,
+    )
+    if not claimed:
+        logger.info("Simulation %s skipped because it is not queued", run_id)
+        return None
+
+    # NOTE: a worker killed mid-run leaves the run in "running" for good,
+    # because the claim above only takes queued runs.
+    run = SimulationRun.objects.select_related("policy", "baseline").get(pk=run_id)
+
+    started = time.monotonic()
+    logger.info("Simulation %s started", run_id)
+    try:
+        results = _replay(run)
+    except Exception as error:
+        # Any failure, including a policy edited into an invalid state since
+        # the run was queued, ends the run with the error shown on its page.
+        logger.exception("Simulation %s failed", run_id)
+        _finish(run_id, status=SimulationRun.Status.FAILED, error=_error_text(error))
+    else:
+        results["elapsed_seconds"] = round(time.monotonic() - started, 1)
+        _finish(run_id, status=SimulationRun.Status.DONE, results=results)
+        logger.info(
+            "Simulation %s done: %d orders (%d malformed) in %.1f s",
+            run_id,
+            results["orders"],
+            results["invalid_orders"],
+            results["elapsed_seconds"],
+        )
+    return SimulationRun.objects.get(pk=run_id)
+
+
+def _error_text(error: Exception) -> str:
+    return f"{type(error).__name__}: {error}"
+
+
+def _finish(run_id: int, *, status: str, **fields) -> None:
+    now = timezone.now()
+    SimulationRun.objects.filter(pk=run_id, status=SimulationRun.Status.RUNNING).update(
+        status=status, finished_at=now, updated_at=now, **fields
+    )
+
+
+def _replay(run: SimulationRun) -> dict:
+    worlds = [
+        World(role, policy, validate_policy(policy_engine_form(policy)))
+        for role, policy in (("policy", run.policy), ("baseline", run.baseline))
+        if policy is not None
+    ]
+    if len(worlds) != 2:
+        raise SimulationError(_("The baseline policy of this run was deleted."))
+
+    orders = _period_orders(run)
+    total = orders.count()
+    SimulationRun.objects.filter(pk=run.pk).update(total=total, done=0)
+    locations = list(Location.objects.order_by("code"))
+    network = _network(locations, run.period_start)
+    stock = StockReplay(run.period_start, worlds)
+    invalid = 0
+    done = 0
+    for batch in _batches(orders):
+        invalid += _replay_batch(run.pk, batch, network, stock, worlds)
+        done += len(batch)
+        SimulationRun.objects.filter(
+            pk=run.pk, status=SimulationRun.Status.RUNNING
+        ).update(done=done, updated_at=timezone.now())
+        logger.info("Simulation %s: %d of %d orders", run.pk, done, total)
+
+    basis = {loc.code for loc in locations if loc.status == Location.Status.ACTIVE}
+    for world in worlds:
+        basis |= {code for code, count in world.parts_by_code().items() if count}
+    results = {
+        "orders": done,
+        "invalid_orders": invalid,
+        "locations": len(basis),
+        "batch_size": BATCH_SIZE,
+        "promise_km_per_day": PROMISE_KM_PER_DAY,
+    }
+    for world in worlds:
+        results[world.role] = world.summary(sorted(basis))
+    return results
+
+
+def _period_orders(run: SimulationRun):
+    """Completed orders created in the period that existed when the run began,
+    so orders ingested during the run do not change its set."""
+    orders = Order.objects.filter(
+        creation_date__gte=run.period_start,
+        creation_date__lt=run.period_end,
+        is_completed=True,
+    )
+    last_pk = orders.aggregate(last=Max("pk"))["last"] or 0
+    return orders.filter(pk__lte=last_pk)
+
+
+def _batches(orders) -> Iterator[list[Order]]:
+    """Yield the orders in creation order, BATCH_SIZE at a time, paging by
+    (creation date, id) so each query starts where the last one ended."""
+    query = orders.order_by("creation_date", "pk").prefetch_related("items")
+    after: tuple[datetime, int] | None = None
+    while True:
+        page = query
+        if after is not None:
+            page = query.filter(
+                Q(creation_date__gt=after[0])
+                | Q(creation_date=after[0], pk__gt=after[1])
+            )
+        batch = list(page[:BATCH_SIZE])
+        if not batch:
+            return
+        yield batch
+        after = (batch[-1].creation_date, batch[-1].pk)
+
+
+def _replay_batch(
+    run_id: int, batch: list[Order], network: "Network", stock: "StockReplay", worlds
+) -> int:
+    """Route each order of the batch under every policy; return how many
+    orders were malformed, which count as unroutable under both."""
+    engine_orders = [order_input(order, order.creation_date) for order in batch]
+    sku_ids = {line.sku_id for order in engine_orders for line in order.lines}
+    stock.load(sku_ids, until=batch[-1].creation_date)
+    lead_times = _lead_times(sku_ids)
+    invalid = 0
+    for engine_order in engine_orders:
+        stock.advance(engine_order.now)
+        try:
+            check_inputs(engine_order, ())
+        except ValueError as error:
+            if invalid < LOGGED_INVALID_ORDERS:
+                logger.warning("Simulation %s cannot route an order: %s", run_id, error)
+            invalid += 1
+            for world in worlds:
+                world.tally.unroutable += 1
+            continue
+
+        order_lead_times = network.lead_times(engine_order, lead_times)
+        for world in worlds:
+            candidates = network.candidates(
+                world, engine_order, stock, order_lead_times
+            )
+            decision = route(engine_order, candidates, world.engine_policy)
+            world.record(engine_order, decision, candidates)
+    return invalid
+
+
+def _lead_times(sku_ids: Iterable[str]) -> dict[tuple[int, str], float]:
+    # NOTE: lead times have no history, so past orders see today's values.
+    rows = StockLevel.objects.filter(sku_id__in=list(sku_ids)).values_list(
+        "location_id", "sku_id", "lead_time_hours"
+    )
+    return {(location_id, sku): float(hours) for location_id, sku, hours in rows}
+
+
+class StockReplay:
+    """Stock quantities as of a moving point in time, read from snapshots.
+
+    Orders arrive in creation order. `load` reads the snapshots a batch needs
+    and `advance` applies those taken up to an order's creation. A snapshot is
+    an absolute count, so applying one clears what the simulated orders took
+    from that location and SKU before it.
+    """
+
+    def __init__(self, start: datetime, worlds: Sequence["World"]) -> None:
+        self.loaded_until = start
+        self.worlds = worlds
+        self.quantity: dict[tuple[int, str], int] = {}
+        self.known_skus: set[str] = set()
+        self.pending: deque[tuple[datetime, int, str, int]] = deque()
+
+    def load(self, sku_ids: set[str], *, until: datetime) -> None:
+        new = sku_ids - self.known_skus
+        if new:
+            self.quantity.update(stock_at(sku_ids=new, at=self.loaded_until))
+            self.known_skus |= new
+        if until <= self.loaded_until:
+            return
+        rows = []
+        known = sorted(self.known_skus)
+        for start in range(0, len(known), SKU_CHUNK):
+            rows.extend(
+                StockSnapshot.objects.filter(
+                    sku_id__in=known[start : start + SKU_CHUNK],
+                    taken_at__gt=self.loaded_until,
+                    taken_at__lte=until,
+                ).values_list("taken_at", "id", "location_id", "sku_id", "quantity")
+            )
+        rows.sort()
+        self.pending.extend(
+            (taken_at, location_id, sku, quantity)
+            for taken_at, _id, location_id, sku, quantity in rows
+        )
+        self.loaded_until = until
+
+    def advance(self, moment: datetime) -> None:
+        while self.pending and self.pending[0][0] <= moment:
+            _taken_at, location_id, sku, quantity = self.pending.popleft()
+            key = (location_id, sku)
+            self.quantity[key] = quantity
+            for world in self.worlds:
+                world.taken.pop(key, None)
+
+    def available(self, world: "World", location_id: int, sku: str) -> int:
+        key = (location_id, sku)
+        return max(0, self.quantity.get(key, 0) - world.taken.get(key, 0))
+
+
+@dataclass
+class Network:
+    """The locations as keyword arguments of `Candidate`, without the fields
+    that change per order and per policy."""
+
+    templates: list[dict]
+
+    def lead_times(
+        self, order: OrderInput, lead_times: dict[tuple[int, str], float]
+    ) -> dict[int, float]:
+        """Return the maximum lead time of the order's SKUs per location, as
+        the live candidates take it."""
+        skus = {line.sku_id for line in order.lines}
+        longest: dict[int, float] = {}
+        for template in self.templates:
+            location_id = template["location_id"]
+            longest[location_id] = max(
+                lead_times.get((location_id, sku), 0.0) for sku in skus
+            )
+        return longest
+
+    def candidates(
+        self,
+        world: "World",
+        order: OrderInput,
+        stock: "StockReplay",
+        lead_times: dict[int, float],
+    ) -> list[Candidate]:
+        skus = {line.sku_id for line in order.lines}
+        candidates = []
+        for template in self.templates:
+            location_id = template["location_id"]
+            available_units = {}
+            for sku in skus:
+                units = stock.available(world, location_id, sku)
+                if units:
+                    available_units[sku] = units
+            candidates.append(
+                Candidate(
+                    **template,
+                    stock=available_units,
+                    lead_time_hours=lead_times[location_id],
+                    accepted_today=world.today.get(location_id, 0),
+                    orders_this_period=world.period.get(location_id, 0),
+                )
+            )
+        return candidates
+
+
+def _network(locations: list[Location], start: datetime) -> Network:
+    on_time, rejection = _performance_before(start)
+    templates = []
+    for location in locations:
+        templates.append(
+            {
+                "location_id": location.pk,
+                "code": location.code,
+                "kind": location.kind,
+                "status": location.status,
+                "latitude": _float(location.latitude),
+                "longitude": _float(location.longitude),
+                "postal_code": location.postal_code,
+                "city": location.city,
+                "state": location.state,
+                "time_zone": location.time_zone,
+                "ships_from_store": location.ships_from_store
+                or location.kind == Location.Kind.DC,
+                "offers_pickup": location.offers_pickup,
+                "daily_capacity": location.daily_capacity,
+                # NOTE: simulated offers are never accepted or closed, so the
+                # concurrent capacity is not simulated and no offer counts open.
+                "concurrent_capacity": location.concurrent_capacity,
+                "open_assignments": 0,
+                "on_time_rate": on_time.get(location.pk),
+                "rejection_rate": rejection.get(location.pk),
+                # TODO: pass the contract cost per order once finance stores it;
+                # until then the cost figure of a simulation is empty.
+                "cost_per_order": None,
+            }
+        )
+    return Network(templates)
+
+
+def _float(value) -> float | None:
+    return float(value) if value is not None else None
+
+
+def _performance_before(start: datetime) -> tuple[dict[int, float], dict[int, float]]:
+    """On-time and rejection rates per location over the window before `start`,
+    as `LocationFacts.load` computes them but ending at `start`, so the replay
+    does not see performance measured after the period began."""
+    window = (
+        Assignment.objects.filter(
+            offered_at__gte=start - PERFORMANCE_WINDOW, offered_at__lt=start
+        )
+        .values("location_id")
+        .annotate(
+            offered=Count("id"),
+            rejected=Count(
+                "id",
+                filter=Q(
+                    state__in=[Assignment.State.REJECTED, Assignment.State.EXPIRED]
+                ),
+            ),
+            accepted=Count("id", filter=Q(accepted_at__isnull=False)),
+            on_time=Count(
+                "id",
+                filter=Q(accepted_at__isnull=False, accepted_at__lte=F("expires_at")),
+            ),
+        )
+    )
+    on_time: dict[int, float] = {}
+    rejection: dict[int, float] = {}
+    for row in window:
+        rejection[row["location_id"]] = row["rejected"] / row["offered"]
+        if row["accepted"]:
+            on_time[row["location_id"]] = row["on_time"] / row["accepted"]
+    return on_time, rejection
+
+
+@dataclass
+class Tally:
+    """Running figures of one policy over the replayed orders."""
+
+    routed: int = 0
+    unroutable: int = 0
+    parts: int = 0
+    split_orders: int = 0
+    distances: list[float] = field(default_factory=list)
+    with_promise: int = 0
+    promise_met: int = 0
+    capacity_breaches: int = 0
+    cost: Decimal | None = None
+
+
+@dataclass
+class World:
+    """One policy's copy of the network: what its orders took and counted."""
+
+    role: str
+    policy: RoutingPolicy
+    engine_policy: Policy
+    # Units taken per (location id, SKU) since the snapshot in force.
+    taken: dict[tuple[int, str], int] = field(default_factory=dict)
+    day: date | None = None
+    # Parts per location id on the simulated day and since the period began.
+    today: dict[int, int] = field(default_factory=dict)
+    period: dict[int, int] = field(default_factory=dict)
+    codes: dict[int, str] = field(default_factory=dict)
+    tally: Tally = field(default_factory=Tally)
+
+    def record(
+        self, order: OrderInput, decision: Decision, candidates: list[Candidate]
+    ) -> None:
+        """Count the decision and take its units and capacity."""
+        day = timezone.localtime(order.now, CAPACITY_TIME_ZONE).date()
+        if day != self.day:
+            self.day = day
+            self.today = {}
+        tally = self.tally
+        if decision.status != ROUTED:
+            tally.unroutable += 1
+            return
+
+        by_id = {candidate.location_id: candidate for candidate in candidates}
+        skus = {line.index: line.sku_id for line in order.lines}
+        tally.routed += 1
+        tally.parts += len(decision.parts)
+        tally.split_orders += len(decision.parts) > 1
+        for part in decision.parts:
+            candidate = by_id[part.location_id]
+            self._take(candidate, part.lines, skus)
+            if part.distance_km is not None:
+                tally.distances.append(part.distance_km)
+            if candidate.cost_per_order is not None:
+                tally.cost = (tally.cost or Decimal(0)) + candidate.cost_per_order
+        if order.promised_by is not None:
+            tally.with_promise += 1
+            tally.promise_met += self._meets_promise(order, decision, by_id)
+
+    def _take(self, candidate: Candidate, lines, skus: dict[int, str]) -> None:
+        location_id = candidate.location_id
+        self.codes[location_id] = candidate.code
+        for index, quantity in lines:
+            key = (location_id, skus[index])
+            self.taken[key] = self.taken.get(key, 0) + quantity
+        count = self.today.get(location_id, 0)
+        # A part beyond the daily capacity is a breach, as when the capacity
+        # filter lets every location through at a peak (spill-over) or the
+        # policy has no capacity filter.
+        if candidate.daily_capacity and count >= candidate.daily_capacity:
+            self.tally.capacity_breaches += 1
+        self.today[location_id] = count + 1
+        self.period[location_id] = self.period.get(location_id, 0) + 1
+
+    def _meets_promise(
+        self, order: OrderInput, decision: Decision, by_id: dict[int, Candidate]
+    ) -> bool:
+        """Return whether every part arrives by the promised date, estimated as
+        ready time plus distance at PROMISE_KM_PER_DAY."""
+        cache: dict = {}
+        for part in decision.parts:
+            timing = ready_time(by_id[part.location_id], order.now, cache)
+            if isinstance(timing, str):
+                return False
+            transit = timedelta(days=(part.distance_km or 0.0) / PROMISE_KM_PER_DAY)
+            if timing[1] + transit > order.promised_by:
+                return False
+        return True
+
+    def parts_by_code(self) -> dict[str, int]:
+        return {self.codes[pk]: count for pk, count in self.period.items()}
+
+    def summary(self, basis: list[str]) -> dict:
+        """Return the policy's figures, with orders per location over the
+        `basis` codes."""
+        tally = self.tally
+        by_code = self.parts_by_code()
+        per_location = {code: by_code.get(code, 0) for code in basis}
+        distances = sorted(tally.distances)
+        return {
+            "policy_id": self.policy.pk,
+            "key": self.policy.key,
+            "version": self.policy.version,
+            "name": self.policy.name,
+            "routed": tally.routed,
+            "unroutable": tally.unroutable,
+            "split_orders": tally.split_orders,
+            "parts_per_order": _ratio(tally.parts, tally.routed, 3),
+            "mean_distance_km": round(statistics.fmean(distances), 1)
+            if distances
+            else None,
+            "p95_distance_km": _round(percentile(distances, 0.95), 1),
+            "orders_with_promise": tally.with_promise,
+            "promise_met_share": _ratio(tally.promise_met, tally.with_promise, 4),
+            "capacity_breaches": tally.capacity_breaches,
+            "orders_per_location": per_location,
+            "gini": round(gini(list(per_location.values())), 4),
+            "total_cost": str(tally.cost) if tally.cost is not None else None,
+        }
+
+
+def _ratio(numerator: float, denominator: float, digits: int) -> float | None:
+    return round(numerator / denominator, digits) if denominator else None
+
+
+def _round(value: float | None, digits: int) -> float | None:
+    return round(value, digits) if value is not None else None
+
+
+def percentile(ordered: Sequence[float], share: float) -> float | None:
+    """Return the nearest-rank percentile of ascending values: the smallest
+    value with at least `share` of the values at or below it."""
+    if not ordered:
+        return None
+    rank = max(1, math.ceil(share * len(ordered)))
+    return ordered[rank - 1]
+
+
+def gini(values: Sequence[int]) -> float:
+    """Return the Gini coefficient of non-negative counts, from 0 (all equal)
+    to (n - 1) / n (one value is the whole total).
+
+    With the n values sorted ascending as x_1..x_n and mean mu,
+    G = sum((2i - n - 1) * x_i) / (n^2 * mu), the sorted form of the relative
+    mean difference given by Wolfram MathWorld, "Gini Coefficient"
+    (mathworld.wolfram.com/GiniCoefficient.html). This is the population
+    form, without the n / (n - 1) correction for samples. All zeros give 0.
+    """
+    ordered = sorted(values)
+    count = len(ordered)
+    total = sum(ordered)
+    if count == 0 or total == 0:
+        return 0.0
+    weighted = sum(
+        (2 * rank - count - 1) * value for rank, value in enumerate(ordered, 1)
+    )
+    # n^2 * mu is n * total.
+    return weighted / (count * total)

@@ -1,0 +1,17 @@
+"""The Celery task that runs a simulation in the background."""
+
+from celery import shared_task
+
+from routing.services.simulation import simulation_run
+
+# A run keeps its simulated stock and counters in memory, so it cannot be split
+# over several tasks. It gets up to two hours instead of the default limit.
+SIMULATION_TIME_LIMIT = 2 * 60 * 60
+
+
+@shared_task(
+    soft_time_limit=SIMULATION_TIME_LIMIT, time_limit=SIMULATION_TIME_LIMIT + 60
+)
+def simulation_run_task(run_id: int) -> None:
+    """Run a queued simulation, leaving alone a run that a worker already claimed."""
+    simulation_run(run_id=run_id)
