@@ -121,6 +121,23 @@ class Location(TimeStampedModel):
         default=0,
         help_text=_("Open assignments at once; 0 means no limit."),
     )
+    opening_hours = models.JSONField(
+        _("opening hours"),
+        default=list,
+        blank=True,
+        help_text=_(
+            'Open intervals per weekday (0 = Monday), e.g. [[0, "09:00", "18:00"]]; '
+            "empty means always open."
+        ),
+    )
+    service_postal_ranges = models.JSONField(
+        _("service region"),
+        default=list,
+        blank=True,
+        help_text=_(
+            'Postal-code ranges the location serves, e.g. [["01000-000", "05999-999"]].'
+        ),
+    )
     ships_from_store = models.BooleanField(_("ships from store"), default=False)
     offers_pickup = models.BooleanField(_("offers pickup"), default=False)
     receives_returns = models.BooleanField(_("receives returns"), default=False)
@@ -157,6 +174,25 @@ class Location(TimeStampedModel):
 
     def __str__(self) -> str:
         return f"{self.code} · {self.name}"
+
+    def clean(self) -> None:
+        super().clean()
+        from routing.engine.hours import parse_opening_hours
+
+        try:
+            parse_opening_hours(tuple(tuple(entry) for entry in self.opening_hours))
+        except (TypeError, ValueError) as error:
+            raise ValidationError({"opening_hours": str(error)}) from None
+        for entry in self.service_postal_ranges:
+            if not (isinstance(entry, list) and len(entry) == 2):
+                raise ValidationError(
+                    {
+                        "service_postal_ranges": _(
+                            "Each range is a pair of postal codes: %(entry)s"
+                        )
+                        % {"entry": entry}
+                    }
+                )
 
 
 class Membership(TimeStampedModel):

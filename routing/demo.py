@@ -11,15 +11,17 @@ from routing.services.policies import policy_activate
 from routing.services.stock import StockRow, stock_levels_set
 
 DEMO_POLICY_KEY = "padrao"
+# Shopping-mall hours for the demo stores; DCs run around the clock.
+STORE_HOURS = [[day, "10:00", "22:00"] for day in range(6)] + [[6, "14:00", "20:00"]]
 DEMO_POLICY_STEPS = (
     ("filter", "status", {}, 1),
     ("filter", "delivery_capability", {}, 1),
     ("filter", "stock", {"mode": "any"}, 1),
     ("filter", "capacity", {"spill_over": True}, 1),
-    ("filter", "meets_promise", {}, 1),
     ("criterion", "distance", {}, 3),
     ("criterion", "performance", {}, 1),
     ("criterion", "fairness", {}, 1),
+    ("criterion", "stock_balance", {}, 1),
 )
 
 
@@ -29,6 +31,9 @@ def demo_routing_load(seed: int = 11) -> dict[str, int]:
     network that already has stock or the policy keeps what it has."""
     created = {"stock_rows": 0, "policies": 0}
     with transaction.atomic():
+        Location.objects.filter(kind=Location.Kind.STORE, opening_hours=[]).update(
+            opening_hours=STORE_HOURS
+        )
         if not StockLevel.objects.exists():
             created["stock_rows"] = _stock_load(random.Random(seed))
         if not RoutingPolicy.objects.filter(key=DEMO_POLICY_KEY).exists():

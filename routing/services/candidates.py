@@ -4,13 +4,13 @@ import zoneinfo
 from dataclasses import dataclass, field
 from datetime import datetime, timedelta
 
-from django.db.models import Count, F, Max, Q
+from django.db.models import Count, F, Max, Q, Sum
 
 from franchises.models import Location
 from orders.models import Order
 from orders.services.locations import pickup_point_keys
 from routing.engine import Candidate, Line, OrderInput
-from routing.models import Assignment, StockLevel
+from routing.models import Assignment, AssignmentLine, StockLevel
 from routing.services.stock import stock_available
 
 # Assignment history that performance and fairness look back on.
@@ -127,9 +127,33 @@ def _pickup_location_id(item) -> int | None:
     )
 
 
+def weekly_sales(sku_ids: set[str], now: datetime) -> dict[tuple[int, str], float]:
+    """Units per week each location sold of each SKU over the performance window."""
+    weeks = PERFORMANCE_WINDOW.days / 7
+    rows = (
+        AssignmentLine.objects.filter(
+            sku_id__in=sku_ids,
+            assignment__accepted_at__gte=now - PERFORMANCE_WINDOW,
+        )
+        .values_list("assignment__location_id", "sku_id")
+        .annotate(units=Sum("quantity"))
+    )
+    return {(location_id, sku): units / weeks for location_id, sku, units in rows}
+
+
+def weeks_of_cover(stock: dict[str, int], sales: dict, location_id: int) -> dict:
+    """Stock over weekly sales; a SKU that did not sell counts as a year of cover."""
+    cover = {}
+    for sku, units in stock.items():
+        per_week = sales.get((location_id, sku), 0)
+        cover[sku] = units / per_week if per_week else 52.0
+    return cover
+
+
 def candidates_build(order: OrderInput, facts: LocationFacts) -> list[Candidate]:
     sku_ids = {line.sku_id for line in order.lines}
     available = stock_available(sku_ids=sku_ids)
+    sales = weekly_sales(sku_ids, order.now)
     lead_times = dict(
         StockLevel.objects.filter(sku_id__in=sku_ids)
         .values_list("location_id")
@@ -149,14 +173,20 @@ def candidates_build(order: OrderInput, facts: LocationFacts) -> list[Candidate]
                 postal_code=location.postal_code,
                 city=location.city,
                 state=location.state,
-                service_postal_ranges=(),
+                service_postal_ranges=tuple(
+                    (str(start), str(end))
+                    for start, end in location.service_postal_ranges
+                ),
                 time_zone=location.time_zone,
-                opening_hours=(),
+                opening_hours=tuple(
+                    (int(day), str(opens), str(closes))
+                    for day, opens, closes in location.opening_hours
+                ),
                 lead_time_hours=float(lead_times.get(location.pk) or 0),
                 ships_from_store=location.ships_from_store or location.kind == "dc",
                 offers_pickup=location.offers_pickup,
                 stock=stock,
-                weeks_of_cover={},
+                weeks_of_cover=weeks_of_cover(stock, sales, location.pk),
                 daily_capacity=location.daily_capacity,
                 accepted_today=facts.accepted_today.get(location.pk, 0),
                 concurrent_capacity=location.concurrent_capacity,
