@@ -1,0 +1,108 @@
+from decimal import Decimal
+
+import pytest
+
+from orders.models import Order, VtexOutboxCall
+from orders.services.refresh import order_store_document
+from routing.models import Assignment, PolicyStep, RoutingPolicy
+from routing.services.assignments import assignment_accept
+from routing.services.policies import (
+    PolicyError,
+    policy_activate,
+    policy_for_order,
+    policy_new_draft,
+)
+from tests.orders.documents import vtex_document, vtex_text
+
+
+@pytest.mark.django_db
+def test_activating_draft_archives_previous_version(policy):
+    draft = policy_new_draft(policy=policy)
+
+    activated = policy_activate(policy=draft)
+
+    policy.refresh_from_db()
+    assert activated.version == 2
+    assert activated.status == "active"
+    assert policy.status == "archived"
+    assert list(draft.steps.values_list("name", flat=True)) == list(
+        policy.steps.values_list("name", flat=True)
+    )
+
+
+@pytest.mark.django_db
+def test_only_a_draft_can_be_activated(policy):
+    with pytest.raises(PolicyError) as caught:
+        policy_activate(policy=policy)
+
+    assert str(caught.value) == "Only a draft can be activated; version 1 is active."
+
+
+@pytest.mark.django_db
+def test_draft_with_invalid_step_cannot_be_activated(policy):
+    draft = policy_new_draft(policy=policy)
+    PolicyStep.objects.create(
+        policy=draft, position=9, kind="filter", name="max_distance", params={"km": -5}
+    )
+
+    with pytest.raises(PolicyError) as caught:
+        policy_activate(policy=draft)
+
+    draft.refresh_from_db()
+    assert "max_distance" in str(caught.value)
+    assert "-5" in str(caught.value)
+    assert draft.status == "draft"
+    assert RoutingPolicy.objects.get(status="active").pk == policy.pk
+
+
+@pytest.mark.django_db
+def test_policy_changes_are_audited(policy):
+    policy.name = "Renomeada"
+    policy.save()
+
+    assert policy.history.count() >= 2
+    assert policy.history.first().name == "Renomeada"
+
+
+@pytest.mark.django_db
+def test_policy_conditions_select_by_channel_and_value(policy):
+    pickup = RoutingPolicy.objects.create(
+        key="retirada",
+        version=1,
+        name="Retirada",
+        status="active",
+        priority=10,
+        delivery_channels=["pickup-in-point"],
+    )
+    big = RoutingPolicy.objects.create(
+        key="grandes",
+        version=1,
+        name="Grandes",
+        status="active",
+        priority=20,
+        min_order_value=Decimal("1000.00"),
+    )
+    order = Order(sales_channel="1", state="SP", total=Decimal("1234.56"))
+
+    assert policy_for_order(order=order, delivery_channel="pickup-in-point") == pickup
+    assert policy_for_order(order=order, delivery_channel="delivery") == big
+    order.total = Decimal("10.00")
+    assert policy_for_order(order=order, delivery_channel="delivery") == policy
+
+
+@pytest.mark.django_db
+def test_accepting_parts_queues_start_handling_once(
+    network, policy, django_capture_on_commit_callbacks
+):
+    document = vtex_document("delivery-sao-paulo")
+    with django_capture_on_commit_callbacks(execute=True):
+        order_store_document(
+            vtex_order_id=document["orderId"], text=vtex_text(document), source="hook"
+        )
+    assignment = Assignment.objects.get()
+
+    assignment_accept(assignment=assignment)
+
+    calls = VtexOutboxCall.objects.all()
+    assert [call.kind for call in calls] == ["start_handling"]
+    assert calls[0].idempotency_key == "start-handling:1480140512345-01"
