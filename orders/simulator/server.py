@@ -9,6 +9,7 @@ when the simulator has keys):
     POST /api/oms/pvt/orders/{orderId}/invoice
     GET  /api/orders/feed?maxlot=N      POST /api/orders/feed {"handles": [...]}
     GET  /api/orders/feed/config        GET  /api/orders/hook/config
+    GET  /api/logistics/pvt/inventory/skus/{skuId}
 
 Control paths (no authentication, no injected faults):
 
@@ -34,6 +35,7 @@ ORDER_PATH = re.compile(r"^/api/oms/pvt/orders/(?P<order_id>[^/]+)$")
 ACTION_PATH = re.compile(
     r"^/api/oms/pvt/orders/(?P<order_id>[^/]+)/(?P<action>start-handling|invoice)$"
 )
+INVENTORY_PATH = re.compile(r"^/api/logistics/pvt/inventory/skus/(?P<sku_id>[^/]+)$")
 ADVANCE_PATH = re.compile(r"^/_simulator/orders/(?P<order_id>[^/]+)/advance$")
 CONTROL_PREFIX = "/_simulator/"
 JSON_TYPE = "application/json; charset=utf-8"
@@ -132,6 +134,9 @@ class SimulatorRequestHandler(BaseHTTPRequestHandler):
             self._send(200, simulator.order_body(unquote(match["order_id"])))
         elif method == "POST" and (match := ACTION_PATH.match(path)):
             self._order_action(unquote(match["order_id"]), match["action"], raw_body)
+        elif method == "GET" and (match := INVENTORY_PATH.match(path)):
+            sku_id = unquote(match["sku_id"])
+            self._send_json(200, simulator.inventory_for_sku(sku_id))
         else:
             raise SimulatorError(404, f"No route for {method} {path}.")
 

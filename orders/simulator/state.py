@@ -34,6 +34,7 @@ from orders.simulator.fiscal import (
     validate_invoice_request,
 )
 from orders.simulator.hooks import HOOK_TOKEN_HEADER, HookSender, hook_payload
+from orders.simulator.inventory import Balance, Inventory
 from orders.simulator.network import BY_CODE, DCS
 from orders.simulator.records import (
     OrderNotFound,
@@ -94,6 +95,7 @@ class VtexSimulator:
         self.feed = FeedQueue(visibility_timeout, random.Random(seed * 7919 + 2))
         self.faults = FaultInjector(random.Random(seed * 7919 + 3))
         self.hooks = HookSender()
+        self.inventory = Inventory(seed)
         self._generator = None
 
     # Orders -----------------------------------------------------------------
@@ -243,6 +245,41 @@ class VtexSimulator:
 
     def wait_for_hooks(self, timeout: float = 5.0) -> bool:
         return self.hooks.wait(timeout)
+
+    # Inventory --------------------------------------------------------------
+
+    def set_inventory(
+        self,
+        sku_id: str,
+        warehouse_id: str,
+        total_quantity: int,
+        *,
+        reserved_quantity: int = 0,
+        has_unlimited_quantity: bool = False,
+        lead_time: str = "00:00:00",
+        warehouse_name: str | None = None,
+    ) -> None:
+        """Serve this balance for the SKU in the warehouse from now on.
+
+        A warehouse outside the demo network is added to the SKU's balances,
+        as when VTEX has a warehouse that Ponte has no location for.
+        """
+        location = next(
+            (loc for loc in BY_CODE.values() if loc.warehouse_id == warehouse_id),
+            None,
+        )
+        name = warehouse_name or (location.name if location else warehouse_id)
+        self.inventory.set_balance(
+            sku_id,
+            Balance(
+                warehouse_id,
+                name,
+                total_quantity,
+                reserved_quantity,
+                has_unlimited_quantity,
+                lead_time,
+            ),
+        )
 
     # Server and generator ---------------------------------------------------
 
@@ -401,6 +438,15 @@ class VtexSimulator:
             },
             "hook": {"url": self.hooks.url, "headers": headers},
         }
+
+    def inventory_for_sku(self, sku_id: str) -> dict:
+        """Return the body of List inventory by SKU for one SKU."""
+        if not self.inventory.has_sku(sku_id):
+            # NOTE: modelled as 404 because VTEX does not document its response
+            # for a SKU id that does not exist.
+            raise SimulatorError(404, f"SKU {sku_id} not found.")
+        balances = self.inventory.balances(sku_id)
+        return {"skuId": sku_id, "balance": [b.as_vtex() for b in balances]}
 
     def start_handling(self, order_id: str) -> None:
         """Move a ready-for-handling order to handling; repeat calls are no-ops."""

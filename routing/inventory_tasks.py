@@ -1,0 +1,25 @@
+"""Celery task that imports stock from VTEX's inventory."""
+
+from celery import shared_task
+
+from orders.vtex.client import VtexConfigurationError, VtexError
+from routing.services.inventory import inventory_sync
+
+
+# One Logistics API call per SKU, made one after another: at about 50 ms a call
+# against VTEX (an estimate, not a measurement), a batch of 500 SKUs takes
+# about half a minute, well inside the 14-minute soft time limit. A failed
+# batch is retried whole, because nothing is written until every SKU is read.
+@shared_task(
+    bind=True,
+    autoretry_for=(VtexError,),
+    # A missing VTEX host or key fails the same way on every retry.
+    dont_autoretry_for=(VtexConfigurationError,),
+    retry_backoff=5,
+    retry_backoff_max=600,
+    retry_jitter=True,
+    max_retries=8,
+)
+def inventory_sync_task(self, sku_ids: list[str]) -> dict:
+    """Set the stock of these SKUs from VTEX. Running it again is harmless."""
+    return inventory_sync(sku_ids=sku_ids).as_dict()
