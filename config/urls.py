@@ -13,5 +13,6 @@ urlpatterns = [
     path("i18n/", include("django.conf.urls.i18n")),
     path("vtex/", include("orders.vtex_urls")),
     path("orders/", include("orders.urls")),
+    path("routing/stock/", include("routing.stock_urls")),
     path("routing/", include("routing.urls")),
 ]

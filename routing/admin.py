@@ -20,6 +20,7 @@ from routing.models import (
     StockSnapshot,
 )
 from routing.services.policies import PolicyError, policy_activate, policy_new_draft
+from routing.stock_admin import StockImportAdminMixin
 
 
 class PolicyStepForm(forms.ModelForm):
@@ -98,7 +99,7 @@ class RoutingPolicyAdmin(SimpleHistoryAdmin):
 
 
 @admin.register(StockLevel)
-class StockLevelAdmin(admin.ModelAdmin):
+class StockLevelAdmin(StockImportAdminMixin, admin.ModelAdmin):
     list_display = [
         "location",
         "sku_id",

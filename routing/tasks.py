@@ -4,6 +4,7 @@ import logging
 
 from celery import shared_task
 
+from routing.inventory_tasks import inventory_sync_task  # noqa: F401
 from routing.services.assignments import assignments_expire_due
 from routing.services.routing import orders_route
 
