@@ -14,5 +14,6 @@ urlpatterns = [
     path("vtex/", include("orders.vtex_urls")),
     path("orders/", include("orders.urls")),
     path("routing/stock/", include("routing.stock_urls")),
+    path("routing/simulations/", include("routing.simulation_urls")),
     path("routing/", include("routing.urls")),
 ]

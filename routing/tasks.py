@@ -7,6 +7,7 @@ from celery import shared_task
 from routing.inventory_tasks import inventory_sync_task  # noqa: F401
 from routing.services.assignments import assignments_expire_due
 from routing.services.routing import orders_route
+from routing.simulation_tasks import simulation_run_task  # noqa: F401
 
 logger = logging.getLogger(__name__)
 
