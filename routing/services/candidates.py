@@ -4,14 +4,14 @@ import zoneinfo
 from dataclasses import dataclass, field
 from datetime import datetime, timedelta
 
-from django.db.models import Count, F, Max, Q, Sum
+from django.db.models import Count, F, Q, Sum
 
 from franchises.models import Location
 from orders.models import Order
 from orders.services.locations import pickup_point_keys
 from routing.engine import Candidate, Line, OrderInput
 from routing.models import Assignment, AssignmentLine, StockLevel
-from routing.services.stock import stock_available
+from routing.services.policies import policies_active, policy_engine_form
 
 # Assignment history that performance and fairness look back on.
 PERFORMANCE_WINDOW = timedelta(days=30)
@@ -19,7 +19,11 @@ PERFORMANCE_WINDOW = timedelta(days=30)
 
 @dataclass
 class LocationFacts:
-    """Per-location figures that do not depend on the order, loaded once per batch."""
+    """Per-location figures that do not depend on the order, loaded once per batch.
+
+    NOTE: the counters are as of the batch start, so the orders of one batch
+    (up to 200) do not count against each other's capacity.
+    """
 
     locations: list[Location]
     open_assignments: dict[int, int] = field(default_factory=dict)
@@ -28,6 +32,30 @@ class LocationFacts:
     rejection_rate: dict[int, float] = field(default_factory=dict)
     orders_this_period: dict[int, int] = field(default_factory=dict)
     lead_time_hours: dict[int, float] = field(default_factory=dict)
+    _fields: dict[int, dict] | None = None
+    _policies: list | None = None
+    _engine_policies: dict = field(default_factory=dict)
+
+    def policies(self) -> list:
+        """Active policies, read once per batch."""
+        if self._policies is None:
+            self._policies = policies_active()
+        return self._policies
+
+    def engine_policy(self, policy):
+        """The engine form of a stored policy, converted once per batch."""
+        if policy.pk not in self._engine_policies:
+            self._engine_policies[policy.pk] = policy_engine_form(policy)
+        return self._engine_policies[policy.pk]
+
+    def candidate_fields(self) -> dict[int, dict]:
+        """Order-independent Candidate fields per location id, built once."""
+        if self._fields is None:
+            self._fields = {
+                location.pk: _candidate_fields(location, self)
+                for location in self.locations
+            }
+        return self._fields
 
     @classmethod
     def load(cls, now: datetime) -> "LocationFacts":
@@ -152,54 +180,67 @@ def weeks_of_cover(stock: dict[str, int], sales: dict, location_id: int) -> dict
 
 def candidates_build(order: OrderInput, facts: LocationFacts) -> list[Candidate]:
     sku_ids = {line.sku_id for line in order.lines}
-    available = stock_available(sku_ids=sku_ids)
-    sales = weekly_sales(sku_ids, order.now)
-    lead_times = dict(
-        StockLevel.objects.filter(sku_id__in=sku_ids)
-        .values_list("location_id")
-        .annotate(max_lead=Max("lead_time_hours"))
+    available: dict[int, dict[str, int]] = {}
+    lead_times: dict[int, float] = {}
+    # One read gives both the units each location may promise and its
+    # longest lead time among the ordered SKUs.
+    levels = StockLevel.objects.filter(sku_id__in=sku_ids).values_list(
+        "location_id", "sku_id", "quantity", "reserved", "lead_time_hours"
     )
+    for location_id, sku_id, quantity, reserved, lead_time in levels:
+        available.setdefault(location_id, {})[sku_id] = max(0, quantity - reserved)
+        lead_times[location_id] = max(
+            lead_times.get(location_id, 0.0), float(lead_time)
+        )
+    sales = weekly_sales(sku_ids, order.now)
     candidates = []
-    for location in facts.locations:
-        stock = available.get(location.pk, {})
+    for location_id, fields in facts.candidate_fields().items():
+        stock = available.get(location_id, {})
         candidates.append(
             Candidate(
-                location_id=location.pk,
-                code=location.code,
-                kind=location.kind,
-                status=location.status,
-                latitude=_float(location.latitude),
-                longitude=_float(location.longitude),
-                postal_code=location.postal_code,
-                city=location.city,
-                state=location.state,
-                service_postal_ranges=tuple(
-                    (str(start), str(end))
-                    for start, end in location.service_postal_ranges
-                ),
-                time_zone=location.time_zone,
-                opening_hours=tuple(
-                    (int(day), str(opens), str(closes))
-                    for day, opens, closes in location.opening_hours
-                ),
-                lead_time_hours=float(lead_times.get(location.pk) or 0),
-                ships_from_store=location.ships_from_store or location.kind == "dc",
-                offers_pickup=location.offers_pickup,
+                **fields,
+                lead_time_hours=float(lead_times.get(location_id) or 0),
                 stock=stock,
-                weeks_of_cover=weeks_of_cover(stock, sales, location.pk),
-                daily_capacity=location.daily_capacity,
-                accepted_today=facts.accepted_today.get(location.pk, 0),
-                concurrent_capacity=location.concurrent_capacity,
-                open_assignments=facts.open_assignments.get(location.pk, 0),
-                on_time_rate=facts.on_time_rate.get(location.pk),
-                rejection_rate=facts.rejection_rate.get(location.pk),
-                orders_this_period=facts.orders_this_period.get(location.pk, 0),
-                target_share=None,
-                fixed_rank=None,
-                cost_per_order=None,
+                weeks_of_cover=weeks_of_cover(stock, sales, location_id),
             )
         )
     return candidates
+
+
+def _candidate_fields(location: Location, facts: "LocationFacts") -> dict:
+    """The parts of a location's Candidate that do not depend on the order."""
+    return {
+        "location_id": location.pk,
+        "code": location.code,
+        "kind": location.kind,
+        "status": location.status,
+        "latitude": _float(location.latitude),
+        "longitude": _float(location.longitude),
+        "postal_code": location.postal_code,
+        "city": location.city,
+        "state": location.state,
+        "service_postal_ranges": tuple(
+            (str(start), str(end)) for start, end in location.service_postal_ranges
+        ),
+        "time_zone": location.time_zone,
+        "opening_hours": tuple(
+            (int(day), str(opens), str(closes))
+            for day, opens, closes in location.opening_hours
+        ),
+        "ships_from_store": location.ships_from_store
+        or location.kind == Location.Kind.DC,
+        "offers_pickup": location.offers_pickup,
+        "daily_capacity": location.daily_capacity,
+        "accepted_today": facts.accepted_today.get(location.pk, 0),
+        "concurrent_capacity": location.concurrent_capacity,
+        "open_assignments": facts.open_assignments.get(location.pk, 0),
+        "on_time_rate": facts.on_time_rate.get(location.pk),
+        "rejection_rate": facts.rejection_rate.get(location.pk),
+        "orders_this_period": facts.orders_this_period.get(location.pk, 0),
+        "target_share": None,
+        "fixed_rank": None,
+        "cost_per_order": None,
+    }
 
 
 def _float(value) -> float | None:

@@ -17,12 +17,24 @@ class PolicyError(Exception):
     pass
 
 
-def policy_for_order(*, order: Order, delivery_channel: str) -> RoutingPolicy | None:
+def policies_active() -> list[RoutingPolicy]:
+    """Active policies with their steps, in the order they are tried."""
+    return list(
+        RoutingPolicy.objects.filter(status=RoutingPolicy.Status.ACTIVE)
+        .order_by("priority", "key")
+        .prefetch_related("steps")
+    )
+
+
+def policy_for_order(
+    *,
+    order: Order,
+    delivery_channel: str,
+    policies: list[RoutingPolicy] | None = None,
+) -> RoutingPolicy | None:
     """The active policy whose conditions match, lowest priority number first,
     then lowest key; None when no active policy matches."""
-    for policy in RoutingPolicy.objects.filter(
-        status=RoutingPolicy.Status.ACTIVE
-    ).order_by("priority", "key"):
+    for policy in policies if policies is not None else policies_active():
         if _matches(policy, order, delivery_channel):
             return policy
     return None

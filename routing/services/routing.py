@@ -8,11 +8,11 @@ already turned that order down.
 
 import logging
 import time
-from dataclasses import asdict
 from datetime import timedelta
 from decimal import Decimal
 
 from django.db import transaction
+from django.db.models import prefetch_related_objects
 from django.utils import timezone
 
 from orders.models import Order, OrderLocation
@@ -78,6 +78,8 @@ def order_route(
         order = Order.objects.select_for_update().get(pk=order_id)
         if RoutingCase.objects.filter(order=order).exists():
             return "skipped"
+        # Items are read once here and reused by every step below.
+        prefetch_related_objects([order], "items")
         if not order_is_routable(order):
             return "skipped"
         decision = _decide(order, None, frozenset(), triggered_by, facts, user)
@@ -182,7 +184,9 @@ def _decide(order, lines, excluded, triggered_by, facts, user) -> Decision:
     now = timezone.now()
     engine_order = order_input(order, now, lines)
     policy = policy_for_order(
-        order=order, delivery_channel=engine_order.delivery_channel
+        order=order,
+        delivery_channel=engine_order.delivery_channel,
+        policies=facts.policies() if facts else None,
     )
     started = time.perf_counter()
     if policy is None:
@@ -191,7 +195,9 @@ def _decide(order, lines, excluded, triggered_by, facts, user) -> Decision:
         decision = _unroutable(engine_order, "The order has no lines to route.")
     else:
         try:
-            engine_policy = policy_engine_form(policy)
+            engine_policy = (
+                facts.engine_policy(policy) if facts else policy_engine_form(policy)
+            )
         except PolicyError as error:
             decision = _unroutable(engine_order, f"Policy error: {error}")
         else:
@@ -208,7 +214,7 @@ def _decide(order, lines, excluded, triggered_by, facts, user) -> Decision:
         reason=decision.reason,
         excluded_location_ids=sorted(excluded),
         lines=[[line.index, line.quantity] for line in engine_order.lines],
-        candidates=[_jsonable(asdict(result)) for result in decision.candidates],
+        candidates=[candidate_row(result) for result in decision.candidates],
         elapsed_ms=round(elapsed_ms, 2),
         triggered_by=triggered_by,
         user=user,
@@ -259,8 +265,15 @@ def _offer(order, record, location_id, lines, value, sla, user) -> Assignment:
     AssignmentEvent.objects.create(
         assignment=assignment, from_state="", to_state="offered", at=now, user=user
     )
-    OrderLocation.objects.get_or_create(
-        order=order, location_id=location_id, reason=OrderLocation.Reason.ASSIGNED
+    OrderLocation.objects.bulk_create(
+        [
+            OrderLocation(
+                order=order,
+                location_id=location_id,
+                reason=OrderLocation.Reason.ASSIGNED,
+            )
+        ],
+        ignore_conflicts=True,
     )
     return assignment
 
@@ -282,11 +295,19 @@ def _case_status(decision: Decision) -> str:
     return RoutingCase.Status.EXCEPTION
 
 
-def _jsonable(value):
-    if isinstance(value, dict):
-        return {str(k): _jsonable(v) for k, v in value.items()}
-    if isinstance(value, list | tuple):
-        return [_jsonable(v) for v in value]
-    if isinstance(value, Decimal):
-        return str(value)
-    return value
+def candidate_row(result) -> dict:
+    """One candidate of a decision as stored: scores rounded to 4 places, so
+    500 candidates stay a small document and the insert stays fast."""
+    return {
+        "location_id": result.location_id,
+        "code": result.code,
+        "distance_km": result.distance_km,
+        "coverage": round(result.coverage, 4),
+        "capacity_left": result.capacity_left,
+        "scores": {name: round(value, 4) for name, value in result.scores.items()},
+        "total_score": round(result.total_score, 4),
+        "rejected_by": result.rejected_by,
+        "rejected_reason": result.rejected_reason,
+        "finalist": result.finalist,
+        "chosen": result.chosen,
+    }
