@@ -40,7 +40,7 @@ test: install
 # The benchmark runs on PostgreSQL; the database is created when missing.
 BENCH_DATABASE_URL ?= postgres://postgres@127.0.0.1:5432/ponte_bench
 bench: install
-	DATABASE_URL=$${DATABASE_URL:-$(BENCH_DATABASE_URL)} $(BIN)/python manage.py bench $(BENCH_ARGS)
+	DJANGO_DEBUG=false DATABASE_URL=$${DATABASE_URL:-$(BENCH_DATABASE_URL)} $(BIN)/python manage.py bench $(BENCH_ARGS)
 
 lint: install
 	$(BIN)/ruff check .

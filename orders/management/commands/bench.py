@@ -44,12 +44,33 @@ class Command(BaseCommand):
             "--workers", type=int, default=8, help="Threads fetching and storing."
         )
         parser.add_argument(
+            "--routing-orders",
+            type=int,
+            default=10_000,
+            help="Orders routed by the routing benchmark; 0 skips it.",
+        )
+        parser.add_argument(
+            "--routing-locations",
+            type=int,
+            default=500,
+            help="Locations in the routing benchmark's network.",
+        )
+        parser.add_argument(
             "--output",
             default="docs/benchmarks.md",
             help="Markdown file the result is appended to; '-' prints only.",
         )
 
-    def handle(self, *args, orders, workers, output, **options):
+    def handle(
+        self,
+        *args,
+        orders,
+        workers,
+        output,
+        routing_orders,
+        routing_locations,
+        **options,
+    ):
         if connection.vendor != "postgresql":
             raise CommandError(
                 "The benchmark needs PostgreSQL: set DATABASE_URL to a PostgreSQL "
@@ -57,6 +78,18 @@ class Command(BaseCommand):
             )
         _database_create_if_missing()
         call_command("migrate", interactive=False, verbosity=0)
+        reports = []
+        if orders:
+            reports.append(self._ingestion(orders, workers))
+        if routing_orders:
+            reports.append(_routing_report(routing_orders, routing_locations))
+        for report in reports:
+            self.stdout.write(report)
+            if output != "-":
+                with Path(output).open("a", encoding="utf-8") as handle:
+                    handle.write("\n" + report)
+
+    def _ingestion(self, orders: int, workers: int) -> str:
         port = _free_port()
         simulator = _simulator_start(port, orders)
         try:
@@ -75,11 +108,7 @@ class Command(BaseCommand):
             simulator.terminate()
             simulator.wait(timeout=10)
 
-        report = _report(orders, workers, floor, ponte)
-        self.stdout.write(report)
-        if output != "-":
-            with Path(output).open("a", encoding="utf-8") as handle:
-                handle.write("\n" + report)
+        return _report(orders, workers, floor, ponte)
 
 
 def _database_create_if_missing() -> None:
@@ -182,10 +211,7 @@ def _ponte_run(client: VtexClient, since, until, workers: int) -> dict:
 def _report(orders: int, workers: int, floor: dict, ponte: dict) -> str:
     floor_rate = floor["orders"] / floor["seconds"]
     ponte_rate = ponte["orders"] / ponte["seconds"]
-    with connection.cursor() as cursor:
-        cursor.execute("SHOW server_version")
-        postgres = cursor.fetchone()[0]
-    machine = f"{_cpu_model()}, {os.cpu_count()} cores, Python {platform.python_version()}, PostgreSQL {postgres}"
+    machine = _machine()
     lines = [
         f"### VTEX ingestion, {timezone.now():%Y-%m-%d %H:%M} UTC",
         "",
@@ -202,6 +228,60 @@ def _report(orders: int, workers: int, floor: dict, ponte: dict) -> str:
         "",
     ]
     return "\n".join(lines)
+
+
+def _routing_report(orders: int, locations: int) -> str:
+    from routing.bench import routing_bench
+
+    result = routing_bench(orders=orders, locations=locations)
+    engine, naive = result["engine"], result["naive"]
+    rows = [
+        ("median ms per stored decision", "stored", "median_ms"),
+        ("p99 ms per stored decision", "stored", "p99_ms"),
+        ("median ms, engine only", "engine_only", "median_ms"),
+        ("p99 ms, engine only", "engine_only", "p99_ms"),
+    ]
+    lines = [
+        f"### Routing, {timezone.now():%Y-%m-%d %H:%M} UTC",
+        "",
+        f"- Machine: {_machine()}",
+        f"- Data: {orders} orders of 1-5 SKUs over {locations} locations with "
+        f"stock, decisions and assignments stored, seed {result['seed']}",
+        "",
+        "| measure | Ponte | naive (first with full stock, else greedy) |",
+        "| --- | ---: | ---: |",
+    ]
+    for label, group, key in rows:
+        lines.append(
+            f"| {label} | {engine[group][key]:.2f} | {naive[group][key]:.2f} |"
+        )
+    for label, key, fmt in (
+        ("orders routed", "routed_share", "{:.1%}"),
+        ("parts per order", "parts_per_order", "{:.3f}"),
+        ("mean distance (km)", "mean_distance_km", "{:.1f}"),
+        ("promised date met", "promise_met_share", "{:.1%}"),
+        ("Gini of orders per location", "gini_orders_per_location", "{:.3f}"),
+    ):
+        lines.append(
+            f"| {label} | {fmt.format(engine[key])} | {fmt.format(naive[key])} |"
+        )
+    met = "met" if result["target_met"] else "NOT met"
+    lines += [
+        "",
+        f"Targets (median under 5 ms, p99 under 25 ms per stored decision): {met}.",
+        "",
+    ]
+    return "\n".join(lines)
+
+
+def _machine() -> str:
+    with connection.cursor() as cursor:
+        cursor.execute("SHOW server_version")
+        postgres = cursor.fetchone()[0]
+    return (
+        f"{_cpu_model()}, {os.cpu_count()} cores, Python "
+        f"{platform.python_version()}, PostgreSQL {postgres}"
+    )
 
 
 def _cpu_model() -> str:
