@@ -320,6 +320,8 @@ def _replay_batch(
             continue
 
         order_lead_times = network.lead_times(engine_order, lead_times)
+        # NOTE: the policies' conditions (channels, states, order values) are
+        # not checked, so both policies route every order of the period.
         for world in worlds:
             candidates = network.candidates(
                 world, engine_order, stock, order_lead_times
