@@ -66,7 +66,11 @@ def outbox_send(*, call_id: int, client: VtexClient | None = None) -> str:
     try:
         client.request("POST", call.path, json=call.body)
     except VtexError as error:
-        return _failed(call, str(error))
+        # VTEX refused the call itself (a 4xx other than 429): sending it
+        # again cannot succeed, so it fails at once for HQ to look at.
+        permanent = error.status is not None and 400 <= error.status < 500
+        permanent = permanent and error.status != 429
+        return _failed(call, str(error), permanent=permanent)
     VtexOutboxCall.objects.filter(pk=call.pk).update(
         status=VtexOutboxCall.Status.SENT,
         sent_at=timezone.now(),
@@ -77,10 +81,10 @@ def outbox_send(*, call_id: int, client: VtexClient | None = None) -> str:
     return VtexOutboxCall.Status.SENT
 
 
-def _failed(call: VtexOutboxCall, error: str) -> str:
+def _failed(call: VtexOutboxCall, error: str, *, permanent: bool = False) -> str:
     status = (
         VtexOutboxCall.Status.FAILED
-        if call.attempts >= MAX_ATTEMPTS
+        if permanent or call.attempts >= MAX_ATTEMPTS
         else VtexOutboxCall.Status.PENDING
     )
     delay = timedelta(seconds=min(6 * 3600, 30 * 2 ** (call.attempts - 1)))

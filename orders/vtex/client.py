@@ -26,7 +26,14 @@ LIST_MAX_PAGES = 30
 
 
 class VtexError(Exception):
-    """A VTEX call failed; the message names the call and the cause."""
+    """A VTEX call failed; the message names the call and the cause.
+
+    `status` is the HTTP status of the last answer, or None without one.
+    """
+
+    def __init__(self, message: str, status: int | None = None):
+        super().__init__(message)
+        self.status = status
 
 
 class VtexNotFound(VtexError):
@@ -155,11 +162,14 @@ class VtexClient:
                 if response.status_code < 400:
                     return VtexResponse(response.status_code, response.text)
                 if response.status_code == 404:
-                    raise VtexNotFound(f"{method} {path} returned 404 Not Found")
+                    raise VtexNotFound(
+                        f"{method} {path} returned 404 Not Found", status=404
+                    )
                 if response.status_code not in RETRYABLE_STATUSES:
                     raise VtexError(
                         f"{method} {path} returned HTTP {response.status_code}: "
-                        f"{response.text[:300]}"
+                        f"{response.text[:300]}",
+                        status=response.status_code,
                     )
                 last_problem = f"HTTP {response.status_code}"
                 delay = self._retry_after(response) or self._backoff(attempt)

@@ -15,14 +15,16 @@ from routing.services.policies import policies_active, policy_engine_form
 
 # Assignment history that performance and fairness look back on.
 PERFORMANCE_WINDOW = timedelta(days=30)
+# Answered offers a location needs before its rates are used.
+MIN_ANSWERED_OFFERS = 5
 
 
 @dataclass
 class LocationFacts:
     """Per-location figures that do not depend on the order, loaded once per batch.
 
-    NOTE: the counters are as of the batch start, so the orders of one batch
-    (up to 200) do not count against each other's capacity.
+    Open-assignment counts grow as the batch makes offers (`offer_counted`);
+    NOTE: accepted-today counts are as of the batch start.
     """
 
     locations: list[Location]
@@ -99,10 +101,26 @@ class LocationFacts:
         for row in window:
             location_id = row["location_id"]
             facts.orders_this_period[location_id] = row["accepted"]
-            facts.rejection_rate[location_id] = row["rejected"] / row["offered"]
-            if row["accepted"]:
-                facts.on_time_rate[location_id] = row["on_time"] / row["accepted"]
+            # Offers still open say nothing yet; rates come from answered
+            # offers only, and below MIN_ANSWERED_OFFERS a location counts as
+            # unknown (neutral) rather than perfect or terrible.
+            answered = row["accepted"] + row["rejected"]
+            if answered >= MIN_ANSWERED_OFFERS:
+                facts.rejection_rate[location_id] = row["rejected"] / answered
+                facts.on_time_rate[location_id] = (
+                    row["on_time"] / row["accepted"] if row["accepted"] else 0.0
+                )
         return facts
+
+    def offer_counted(self, location_id: int) -> None:
+        """Count an offer just made, so later orders of the batch see it."""
+        self.open_assignments[location_id] = (
+            self.open_assignments.get(location_id, 0) + 1
+        )
+        if self._fields is not None and location_id in self._fields:
+            self._fields[location_id]["open_assignments"] = self.open_assignments[
+                location_id
+            ]
 
 
 def order_input(order: Order, now: datetime, lines=None) -> OrderInput:

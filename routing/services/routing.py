@@ -226,6 +226,8 @@ def _decide(order, lines, excluded, triggered_by, facts, user) -> Decision:
     )
     for part in decision.parts:
         _offer(order, record, part.location_id, list(part.lines), part.value, sla, user)
+        if facts is not None:
+            facts.offer_counted(part.location_id)
     logger.info(
         "Order %s routed (%s) into %d part(s) in %.1f ms: %s",
         order.vtex_order_id,

@@ -91,3 +91,17 @@ def test_outbox_retries_after_failure_with_backoff(order, vtex, settings):
     assert call.next_attempt_at > timezone.now()
     assert outbox_due_ids() == []
     assert vtex.start_handling_calls == []
+
+
+def test_outbox_refused_call_fails_without_retry(order, vtex, settings):
+    document = vtex_document("delivery-sao-paulo", status="invoiced")
+    vtex.put_document(vtex_plain(document))
+    call = order_start_handling_enqueue(order=order)
+
+    status = outbox_send(call_id=call.pk, client=client_for(settings))
+
+    call.refresh_from_db()
+    assert status == "failed"
+    assert call.attempts == 1
+    assert "HTTP 409" in call.last_error
+    assert outbox_due_ids() == []

@@ -85,7 +85,7 @@ class Command(BaseCommand):
                 manage + ["vtex_backfill", f"--since={since}", "--workers=2"], env=env
             )
             self._banner(web_url, simulator_url, DEMO_LOGINS)
-            self._watch(children)
+            self._watch(children, commands, env)
         except KeyboardInterrupt:
             self.stdout.write("\nStopping…")
         finally:
@@ -114,12 +114,20 @@ class Command(BaseCommand):
         lines += ["Press Ctrl-C to stop.", ""]
         self.stdout.write("\n".join(lines))
 
-    def _watch(self, children: dict[str, subprocess.Popen]) -> None:
+    def _watch(self, children, commands, env) -> None:
+        """Restart a worker or beat that exits; stop when the web server or
+        the simulator exits, since the demo is no use without them."""
         while True:
             time.sleep(1)
-            for name, child in children.items():
+            for name, child in list(children.items()):
                 code = child.poll()
                 if code is None or name == "backfill":
+                    continue
+                if name in ("worker", "beat"):
+                    self.stderr.write(
+                        f"The {name} process exited with code {code}; restarting it."
+                    )
+                    children[name] = subprocess.Popen(commands[name], env=env)  # noqa: S603
                     continue
                 self.stderr.write(f"The {name} process exited with code {code}.")
                 return
