@@ -22,8 +22,5 @@ def test_filesystem_broker_round_trips_messages(tmp_path):
         queue.close()
 
     # Messages written in the same millisecond may come out in any order.
-    assert sorted(message.payload["number"] for message in received) == list(
-        range(20)
-    )
+    assert sorted(message.payload["number"] for message in received) == list(range(20))
     assert not list(tmp_path.glob(".*.tmp"))
-
