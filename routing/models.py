@@ -1,4 +1,5 @@
 from django.conf import settings
+from django.core.validators import MaxValueValidator, MinValueValidator
 from django.db import models
 from django.db.models import Q
 from django.utils.translation import gettext_lazy as _
@@ -110,11 +111,17 @@ class RoutingPolicy(TimeStampedModel):
         _("maximum order value"), null=True, blank=True, **MONEY
     )
     allow_split = models.BooleanField(_("allow split"), default=True)
-    max_parts = models.PositiveSmallIntegerField(_("maximum parts"), default=2)
+    max_parts = models.PositiveSmallIntegerField(
+        _("maximum parts"),
+        default=2,
+        validators=[MinValueValidator(1), MaxValueValidator(5)],
+    )
     min_part_value = models.DecimalField(_("minimum part value"), default=0, **MONEY)
     prefer_fewer_parts = models.BooleanField(_("prefer fewer parts"), default=True)
     acceptance_sla_minutes = models.PositiveIntegerField(
-        _("acceptance SLA (minutes)"), default=30
+        _("acceptance SLA (minutes)"),
+        default=30,
+        validators=[MinValueValidator(1)],
     )
     activated_at = models.DateTimeField(_("activated at"), null=True, blank=True)
     history = HistoricalRecords()
@@ -156,7 +163,13 @@ class PolicyStep(models.Model):
     kind = models.CharField(_("kind"), max_length=10, choices=Kind.choices)
     name = models.CharField(_("rule"), max_length=40)
     params = models.JSONField(_("parameters"), default=dict, blank=True)
-    weight = models.DecimalField(_("weight"), max_digits=6, decimal_places=2, default=1)
+    weight = models.DecimalField(
+        _("weight"),
+        max_digits=6,
+        decimal_places=2,
+        default=1,
+        validators=[MinValueValidator(0)],
+    )
     history = HistoricalRecords()
 
     class Meta:

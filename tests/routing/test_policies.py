@@ -106,3 +106,34 @@ def test_accepting_parts_queues_start_handling_once(
     calls = VtexOutboxCall.objects.all()
     assert [call.kind for call in calls] == ["start_handling"]
     assert calls[0].idempotency_key == "start-handling:1480140512345-01"
+
+
+@pytest.mark.django_db
+@pytest.mark.parametrize(
+    ("field", "value"),
+    [("max_parts", 9), ("max_parts", 0), ("acceptance_sla_minutes", 0)],
+)
+def test_policy_form_rejects_out_of_range_fields(policy, field, value):
+    from django.core.exceptions import ValidationError
+
+    setattr(policy, field, value)
+
+    with pytest.raises(ValidationError) as caught:
+        policy.full_clean()
+
+    assert field in caught.value.message_dict
+    policy.refresh_from_db()
+    assert getattr(policy, field) != value
+
+
+@pytest.mark.django_db
+def test_policy_step_rejects_negative_weight(policy):
+    from django.core.exceptions import ValidationError
+
+    step = policy.steps.first()
+    step.weight = Decimal("-2")
+
+    with pytest.raises(ValidationError) as caught:
+        step.full_clean()
+
+    assert "weight" in caught.value.message_dict
