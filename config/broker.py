@@ -4,7 +4,7 @@ kombu 5.7's filesystem channel creates a message file and then writes it, so
 a worker polling the folder can move and read the file while it is still
 empty, fail to decode it and stop (the message is lost). This channel writes
 each message under a hidden temporary name and renames it into place, which
-is atomic on one filesystem, so a reader only ever sees whole messages.
+is atomic on one filesystem, so a reader only ever reads whole messages.
 """
 
 import os

@@ -1,4 +1,4 @@
-"""Who may see what. Every page, export and API view asks here and nowhere else.
+"""Who may see what. Every page, export and API view calls this module and nowhere else.
 
 HQ roles see the whole network. A store role sees its location, or every location
 of its legal entity. An order is visible through its links to locations
@@ -14,7 +14,7 @@ from franchises.models import LegalEntity, Location, Membership
 
 
 def user_is_hq(user: User | AnonymousUser) -> bool:
-    """Whether the user has an HQ role; cached on the user object for the request."""
+    """Return whether the user has an HQ role, cached on the user object."""
     if not user.is_authenticated or not user.is_active:
         return False
     if user.is_superuser:

@@ -31,7 +31,7 @@ GROUP_NAMES = {
 
 
 def role_group(role: str) -> Group:
-    """The role's group, with its permissions brought up to date."""
+    """Return the role's group after bringing its permissions up to date."""
     group, _ = Group.objects.get_or_create(name=GROUP_NAMES[role])
     in_apps = Permission.objects.filter(content_type__app_label__in=ADMIN_APPS)
     if role == Membership.Role.HQ_ADMIN:

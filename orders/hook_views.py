@@ -1,6 +1,6 @@
 """The endpoint VTEX's order hook calls (`POST /vtex/hook/`).
 
-It answers fast and never does the work inline: VTEX expects a reply within
+It responds at once and never does the work inline: VTEX expects a reply within
 5 seconds and disables a hook that keeps failing, so the refresh is queued and
 any notification Ponte chooses to ignore still gets 200.
 """
@@ -20,7 +20,7 @@ logger = logging.getLogger(__name__)
 
 TOKEN_HEADER = "X-Ponte-Hook-Token"  # noqa: S105 (a header name)
 MAX_BODY_BYTES = 64 * 1024
-# VTEX's check of a new hook; it is answered before the token is checked.
+# VTEX's check of a new hook, accepted before the token is checked.
 PING = {"hookConfig": "ping"}
 MAX_PING_BYTES = 64
 

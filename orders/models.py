@@ -110,7 +110,7 @@ class Order(TimeStampedModel):
 
 
 class OrderLocation(models.Model):
-    """Why a location may see an order.
+    """A reason a location may see an order.
 
     Until routing assigns orders, the link comes from the VTEX document: the
     warehouse or dock that ships an item, the pickup point, the white-label seller.

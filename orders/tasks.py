@@ -15,8 +15,8 @@ from orders.vtex.client import VtexClient, VtexError
 
 logger = logging.getLogger(__name__)
 
-# Open orders re-read per reconciliation run; each costs one Get order call
-# (about 5 ms against a nearby VTEX), so 20,000 take a couple of minutes.
+# Open orders re-read per reconciliation run. Each costs one Get order call,
+# so a full batch takes minutes (an estimate: VTEX's latency decides).
 RECONCILE_BATCH = 20_000
 # Quarantined documents re-fetched per run.
 QUARANTINE_RETRY_BATCH = 500

@@ -104,8 +104,8 @@ LOGIN_MAX_FAILURES_PER_USER = env_int("LOGIN_MAX_FAILURES_PER_USER", 5)
 LOGIN_MAX_FAILURES_PER_ADDRESS = env_int("LOGIN_MAX_FAILURES_PER_ADDRESS", 20)
 LOGIN_LOCKOUT_SECONDS = env_int("LOGIN_LOCKOUT_SECONDS", 15 * 60)
 
-# A shared cache (Redis) in production, so every web process sees the same
-# login counters; a per-process memory cache otherwise.
+# A shared cache (Redis) in production, so that every web process reads the
+# same login counters. Without CACHE_URL, each process has its own memory cache.
 CACHE_URL = env_str("CACHE_URL")
 CACHES = {
     "default": (
@@ -206,7 +206,7 @@ VTEX_BASE_URL = env_str("VTEX_BASE_URL")
 VTEX_HOOK_TOKEN = env_str("VTEX_HOOK_TOKEN")
 VTEX_TIMEOUT_SECONDS = env_int("VTEX_TIMEOUT_SECONDS", 10)
 VTEX_MAX_ATTEMPTS = env_int("VTEX_MAX_ATTEMPTS", 5)
-# Upper bound on one backoff sleep, also when Retry-After asks for longer.
+# Upper bound on one backoff sleep, also when Retry-After requests longer.
 VTEX_MAX_BACKOFF_SECONDS = env_int("VTEX_MAX_BACKOFF_SECONDS", 60)
 
 LOGGING = {

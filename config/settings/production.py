@@ -10,7 +10,8 @@ from config.settings.env import env_bool, env_int
 
 if not SECRET_KEY:
     raise ImproperlyConfigured(
-        "DJANGO_SECRET_KEY is not set; production refuses to start without it."
+        "DJANGO_SECRET_KEY is not set; set it to a long random value before "
+        "starting production."
     )
 for _name, _example in (
     ("DATABASE_URL", "postgres://user:password@host:5432/ponte"),

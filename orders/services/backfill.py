@@ -28,7 +28,7 @@ from orders.vtex.client import (
 logger = logging.getLogger(__name__)
 
 WINDOW_CAPACITY = LIST_MAX_PAGES * LIST_PER_PAGE
-# A window this short that still holds more than 3,000 orders cannot be listed.
+# A window this short that still contains more than 3,000 orders cannot be listed.
 MIN_WINDOW = timedelta(milliseconds=10)
 
 
@@ -65,7 +65,7 @@ class BackfillSummary:
 def order_ids_list(
     *, client: VtexClient, since: datetime, until: datetime
 ) -> list[str]:
-    """Every order id created in [since, until], each once, oldest first."""
+    """Return every order id created in [since, until], each once, oldest first."""
     seen: dict[str, None] = {}
     pending = [(since, until)]
     while pending:

@@ -32,8 +32,9 @@ class FeedSummary:
 
 
 def feed_drain(*, client: VtexClient | None = None, max_lots: int = 50) -> FeedSummary:
-    """Read and process up to `max_lots` lots of 10 events; stops early when the
-    feed is empty or an order cannot be fetched (VTEX is failing)."""
+    """Read and process up to `max_lots` lots of 10 events.
+
+    Stops early when the feed is empty or when an order cannot be fetched."""
     client = client or VtexClient.from_settings()
     locations = LocationIndex.load()
     summary = FeedSummary()

@@ -1,4 +1,4 @@
-"""Which network locations a VTEX document names, before routing exists."""
+"""Links between a VTEX document and the network locations it names."""
 
 from dataclasses import dataclass, field
 

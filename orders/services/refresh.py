@@ -173,7 +173,8 @@ def _orders_upsert(
     batch: list[ParsedOrder], source: str, locations: LocationIndex
 ) -> dict[str, Outcome]:
     ids = sorted(parsed.vtex_order_id for parsed in batch)
-    # Locks are taken in one order (by VTEX id) so two batches cannot deadlock.
+    # Rows are locked in VTEX id order, so two batches that share orders wait
+    # for each other instead of deadlocking.
     existing = {
         order.vtex_order_id: order
         for order in Order.objects.select_for_update()
@@ -296,5 +297,5 @@ def _children_write(written: list[tuple[Order, ParsedOrder]], locations) -> None
 
 
 def _values(parsed_row) -> dict:
-    """A parsed dataclass as keyword arguments, without asdict's deep copy."""
+    """Return a parsed dataclass as keyword arguments, without asdict's deep copy."""
     return {field.name: getattr(parsed_row, field.name) for field in fields(parsed_row)}

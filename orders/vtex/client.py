@@ -1,6 +1,6 @@
 """HTTP client for the VTEX Orders API.
 
-Retries what VTEX asks to retry: 429 (throttled, honouring `Retry-After`), 5xx
+Retries the answers VTEX marks as transient: 429 (throttled, honouring `Retry-After`), 5xx
 and connection errors, with exponential backoff and jitter. Anything else fails
 at once. The app token is sent in a header and never logged.
 """
@@ -28,7 +28,7 @@ LIST_MAX_PAGES = 30
 class VtexError(Exception):
     """A VTEX call failed; the message names the call and the cause.
 
-    `status` is the HTTP status of the last answer, or None without one.
+    `status` is the HTTP status of the last response, or None without one.
     """
 
     def __init__(self, message: str, status: int | None = None):

@@ -126,7 +126,7 @@ class ParsedOrder:
     payments: list[ParsedPayment] = field(default_factory=list)
     packages: list[ParsedPackage] = field(default_factory=list)
     seller_ids: list[str] = field(default_factory=list)
-    # SHA-256 of the body as received; set by whoever holds the body.
+    # SHA-256 of the body as received, set by the caller that has the body.
     raw_sha256: str = ""
 
 
@@ -342,7 +342,11 @@ def _client_name(client: _Reader | None) -> str:
 
 
 def _sales_associate(root: _Reader) -> str:
-    """The assisted-sale code VTEX Sales App writes into `marketingData.utmiCampaign`."""
+    """Return the assisted-sale code from `marketingData.utmiCampaign`.
+
+    NOTE: the field is where published order documents carry a sales
+    associate's code; other stores may use another marketing field.
+    """
     marketing = root.child("marketingData")
     if marketing is None:
         return ""

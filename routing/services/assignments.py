@@ -39,7 +39,7 @@ INVOICE_NUMBER = re.compile(r"^[0-9A-Za-z]{1,50}$")
 
 
 class TransitionError(Exception):
-    """An assignment cannot make the requested move; the message says why."""
+    """An assignment cannot make the requested move; the message gives the reason."""
 
 
 def _move(
@@ -78,7 +78,7 @@ def _move(
 
 
 def assignment_accept(*, assignment: Assignment, user=None) -> Assignment:
-    """Accept an offer; the first accepted part tells VTEX handling started."""
+    """Accept an offer and queue VTEX start-handling, once per order."""
     with transaction.atomic():
         assignment = _move(
             assignment, State.ACCEPTED, user=user, accepted_at=timezone.now()

@@ -15,7 +15,8 @@ from routing.services.policies import policies_active, policy_engine_form
 
 # Assignment history that performance and fairness look back on.
 PERFORMANCE_WINDOW = timedelta(days=30)
-# Answered offers a location needs before its rates are used.
+# Offers a location must have accepted, rejected or let expire before its
+# rates are used.
 MIN_ANSWERED_OFFERS = 5
 
 
@@ -45,7 +46,7 @@ class LocationFacts:
         return self._policies
 
     def engine_policy(self, policy):
-        """The engine form of a stored policy, converted once per batch."""
+        """Return the engine form of a stored policy, converted once per batch."""
         if policy.pk not in self._engine_policies:
             self._engine_policies[policy.pk] = policy_engine_form(policy)
         return self._engine_policies[policy.pk]
@@ -101,9 +102,9 @@ class LocationFacts:
         for row in window:
             location_id = row["location_id"]
             facts.orders_this_period[location_id] = row["accepted"]
-            # Offers still open say nothing yet; rates come from answered
-            # offers only, and below MIN_ANSWERED_OFFERS a location counts as
-            # unknown (neutral) rather than perfect or terrible.
+            # Rates come from closed offers only, because an open offer has no
+            # outcome yet. Below MIN_ANSWERED_OFFERS the rates stay unknown,
+            # which the engine scores as neutral.
             answered = row["accepted"] + row["rejected"]
             if answered >= MIN_ANSWERED_OFFERS:
                 facts.rejection_rate[location_id] = row["rejected"] / answered
@@ -124,7 +125,8 @@ class LocationFacts:
 
 
 def order_input(order: Order, now: datetime, lines=None) -> OrderInput:
-    """The order as the engine sees it; `lines` limits it to some (index, qty)."""
+    """Build the engine's input for the order, limited to `lines` (item index,
+    quantity) when given."""
     items = list(order.items.all())
     wanted = dict(lines) if lines is not None else None
     engine_lines = []
@@ -226,7 +228,7 @@ def candidates_build(order: OrderInput, facts: LocationFacts) -> list[Candidate]
 
 
 def _candidate_fields(location: Location, facts: "LocationFacts") -> dict:
-    """The parts of a location's Candidate that do not depend on the order."""
+    """Return the Candidate fields of a location that do not depend on the order."""
     return {
         "location_id": location.pk,
         "code": location.code,

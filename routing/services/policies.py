@@ -32,8 +32,9 @@ def policy_for_order(
     delivery_channel: str,
     policies: list[RoutingPolicy] | None = None,
 ) -> RoutingPolicy | None:
-    """The active policy whose conditions match, lowest priority number first,
-    then lowest key; None when no active policy matches."""
+    """Return the first matching active policy, by priority number and then key.
+
+    Returns None when no active policy matches."""
     for policy in policies if policies is not None else policies_active():
         if _matches(policy, order, delivery_channel):
             return policy
@@ -55,7 +56,7 @@ def _matches(policy: RoutingPolicy, order: Order, delivery_channel: str) -> bool
 
 
 def policy_engine_form(policy: RoutingPolicy) -> Policy:
-    """The engine's view of a stored policy; raises PolicyError on a bad step."""
+    """Convert a stored policy to the engine's form; raise PolicyError on a bad step."""
     steps = []
     for step in policy.steps.all():
         try:

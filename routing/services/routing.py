@@ -298,8 +298,8 @@ def _case_status(decision: Decision) -> str:
 
 
 def candidate_row(result) -> dict:
-    """One candidate of a decision as stored: scores rounded to 4 places, so
-    500 candidates stay a small document and the insert stays fast."""
+    """Return one candidate of a decision as stored, with scores rounded to 4
+    places so that 500 candidates stay a small document."""
     return {
         "location_id": result.location_id,
         "code": result.code,

@@ -32,9 +32,10 @@ def test_production_refuses_to_start_without_secret_key():
     result = manage("check")
 
     assert result.returncode != 0
-    assert "DJANGO_SECRET_KEY is not set; production refuses to start without it." in (
-        result.stderr
-    )
+    assert (
+        "DJANGO_SECRET_KEY is not set; set it to a long random value before "
+        "starting production."
+    ) in result.stderr
 
 
 PRODUCTION_ENV = {

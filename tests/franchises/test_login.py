@@ -43,7 +43,7 @@ def test_login_locks_username_after_repeated_failures(client, settings):
 
 
 @pytest.mark.django_db
-def test_login_failures_of_one_user_do_not_lock_another(client, settings):
+def test_login_lockout_is_per_username(client, settings):
     settings.LOGIN_MAX_FAILURES_PER_USER = 2
     UserFactory(username="gerente")
     UserFactory(username="outra")

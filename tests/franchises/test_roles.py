@@ -29,7 +29,7 @@ def test_hq_operations_can_view_admin_pages(client, url):
 
 
 @pytest.mark.django_db
-def test_hq_operations_can_add_a_policy_but_finance_cannot(client):
+def test_policy_add_allowed_for_ops_only(client):
     add = reverse("admin:routing_routingpolicy_add")
 
     client.force_login(hq(Membership.Role.HQ_OPS))

@@ -152,7 +152,7 @@ def test_parse_null_status_and_delivery_channel():
     assert parsed.items[0].delivery_channel == ""
 
 
-def test_parse_order_group_falls_back_to_id_without_suffix():
+def test_parse_order_group_from_order_id():
     document = vtex_document("delivery-sao-paulo", orderGroup=None)
 
     assert parse_order_document(document).order_group == "1480140512345"

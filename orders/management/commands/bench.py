@@ -5,7 +5,7 @@ Two runs over the same documents, in the same process and database:
   nothing parsed, checked or linked;
 - Ponte: `orders_backfill`, which lists, fetches, parses, upserts the order and
   its children, records the status and links the locations.
-The ratio of the two rates says how much Ponte's own work costs.
+The ratio of the two rates measures the cost of Ponte's own work.
 """
 
 import os
