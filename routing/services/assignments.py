@@ -22,6 +22,7 @@ from orders.services.outbox import order_invoice_enqueue, order_start_handling_e
 from routing.models import Assignment, AssignmentEvent, StockLevel
 from routing.services.routing import assignment_release_stock, order_reroute
 from routing.services.stock import stock_zero
+from routing.signals import assignment_moved
 
 logger = logging.getLogger(__name__)
 State = Assignment.State
@@ -72,6 +73,15 @@ def _move(
         at=now,
         user=user if user is not None and user.is_authenticated else None,
         details=details or {},
+    )
+    assignment_id = assignment.pk
+    transaction.on_commit(
+        lambda: assignment_moved.send(
+            sender=Assignment,
+            assignment_id=assignment_id,
+            from_state=from_state,
+            to_state=to_state,
+        )
     )
     assignment.refresh_from_db()
     return assignment

@@ -27,6 +27,7 @@ from routing.models import (
 from routing.services.candidates import LocationFacts, candidates_build, order_input
 from routing.services.policies import PolicyError, policy_engine_form, policy_for_order
 from routing.services.stock import stock_release, stock_reserve
+from routing.signals import assignment_moved
 
 logger = logging.getLogger(__name__)
 
@@ -164,6 +165,9 @@ def order_cancel_release(*, order_id: int) -> int:
                     at=timezone.now(),
                     details={"reason": "order canceled at VTEX"},
                 )
+                _moved_on_commit(
+                    assignment.pk, assignment.state, Assignment.State.CANCELED
+                )
                 released += 1
         RoutingCase.objects.filter(order=order).update(
             status=RoutingCase.Status.CANCELED, updated_at=timezone.now()
@@ -267,6 +271,7 @@ def _offer(order, record, location_id, lines, value, sla, user) -> Assignment:
     AssignmentEvent.objects.create(
         assignment=assignment, from_state="", to_state="offered", at=now, user=user
     )
+    _moved_on_commit(assignment.pk, "", Assignment.State.OFFERED)
     OrderLocation.objects.bulk_create(
         [
             OrderLocation(
@@ -278,6 +283,17 @@ def _offer(order, record, location_id, lines, value, sla, user) -> Assignment:
         ignore_conflicts=True,
     )
     return assignment
+
+
+def _moved_on_commit(assignment_id: int, from_state: str, to_state: str) -> None:
+    transaction.on_commit(
+        lambda: assignment_moved.send(
+            sender=Assignment,
+            assignment_id=assignment_id,
+            from_state=from_state,
+            to_state=to_state,
+        )
+    )
 
 
 def _lines_value(order: Order, lines) -> Decimal:
