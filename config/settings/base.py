@@ -35,6 +35,7 @@ INSTALLED_APPS = [
     "franchises",
     "orders",
     "routing",
+    "finance",
 ]
 
 MIDDLEWARE = [
