@@ -159,8 +159,16 @@ class AssignmentEventInline(ViewOnlyInline):
 
 @admin.register(Assignment)
 class AssignmentAdmin(ViewOnlyAdmin):
-    list_display = ["order", "location", "state", "value", "offered_at", "expires_at"]
-    list_filter = ["state", "reject_reason"]
+    list_display = [
+        "order",
+        "location",
+        "state",
+        "value",
+        "offered_at",
+        "expires_at",
+        "invoice_issuer_mismatch",
+    ]
+    list_filter = ["state", "reject_reason", "invoice_issuer_mismatch"]
     search_fields = ["order__vtex_order_id", "location__code"]
     list_select_related = ["order", "location"]
     inlines = [AssignmentLineInline, AssignmentEventInline]

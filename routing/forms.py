@@ -8,16 +8,13 @@ from django.core.exceptions import ValidationError
 from django.utils.translation import gettext_lazy as _
 
 from routing.models import Assignment
+from routing.services.nfe import InvoiceError, nfe_key_check
 
 # An amount as a person in Brazil types it: "1.234,56", "1234,56", "1234.56",
 # "1.234" (thousands), with or without "R$".
 DOT_DECIMAL = re.compile(r"^\d+\.\d{1,2}$")
 COMMA_DECIMAL = re.compile(r"^(\d{1,3}(\.\d{3})+|\d+)(,\d{1,2})?$")
 
-# The NF-e access key has 44 digits. The last (cDV) is a mod-11 check digit over
-# the other 43, weighted 2 to 9 from the right and 0 when the remainder is 0 or
-# 1. DANFEs print the key in groups of four, so spaces are dropped.
-NFE_KEY_LENGTH = 44
 INVOICE_NUMBER = re.compile(r"^[0-9A-Za-z]{1,50}$")
 MAX_AMOUNT = Decimal("999999999999.99")
 
@@ -40,16 +37,6 @@ def parse_brl_amount(text: str) -> Decimal:
         return Decimal(normalized).quantize(Decimal("0.01"))
     except InvalidOperation:
         raise ValueError(text) from None
-
-
-def nfe_check_digit(first_43_digits: str) -> int:
-    total = 0
-    weight = 2
-    for digit in reversed(first_43_digits):
-        total += int(digit) * weight
-        weight = 2 if weight == 9 else weight + 1
-    remainder = total % 11
-    return 0 if remainder < 2 else 11 - remainder
 
 
 class BrlAmountField(forms.Field):
@@ -79,8 +66,18 @@ class BrlAmountField(forms.Field):
 
 
 class RejectForm(forms.Form):
+    """Reject an offer. For an out-of-stock rejection the store names the
+    SKUs it lacks, and only those are set to zero. A part with one SKU needs
+    no choice."""
+
     reason = forms.ChoiceField(
         label=_("Reason"), choices=Assignment.RejectReason.choices
+    )
+    missing_sku_ids = forms.MultipleChoiceField(
+        label=_("Out-of-stock SKUs"),
+        required=False,
+        widget=forms.CheckboxSelectMultiple,
+        help_text=_("Only for the reason “Out of stock”: the SKUs you do not have."),
     )
     note = forms.CharField(
         label=_("Note"),
@@ -88,6 +85,35 @@ class RejectForm(forms.Form):
         required=False,
         widget=forms.TextInput(attrs={"placeholder": _("Optional")}),
     )
+
+    def __init__(self, *args, assignment: Assignment, **kwargs):
+        super().__init__(*args, **kwargs)
+        # `lines` is prefetched by `routing.tables.assignment_rows`.
+        units: dict[str, int] = {}
+        for line in assignment.lines.all():
+            units[line.sku_id] = units.get(line.sku_id, 0) + line.quantity
+        self.sku_ids = sorted(units)
+        self.fields["missing_sku_ids"].choices = [
+            (sku, _("SKU %(sku)s × %(units)d") % {"sku": sku, "units": count})
+            for sku, count in sorted(units.items())
+        ]
+        if len(self.sku_ids) < 2:
+            del self.fields["missing_sku_ids"]
+
+    def clean(self):
+        cleaned = super().clean()
+        if cleaned.get("reason") != Assignment.RejectReason.OUT_OF_STOCK:
+            cleaned["missing_sku_ids"] = []
+        elif len(self.sku_ids) < 2:
+            cleaned["missing_sku_ids"] = self.sku_ids
+        elif "missing_sku_ids" in cleaned and not cleaned["missing_sku_ids"]:
+            self.add_error(
+                "missing_sku_ids",
+                ValidationError(
+                    _("Choose the SKUs that are out of stock."), code="required"
+                ),
+            )
+        return cleaned
 
 
 class ShipForm(forms.Form):
@@ -122,21 +148,10 @@ class InvoiceForm(forms.Form):
 
     def clean_invoice_key(self) -> str:
         key = re.sub(r"\s", "", self.cleaned_data["invoice_key"])
-        if not key.isdigit() or len(key) != NFE_KEY_LENGTH:
-            raise ValidationError(
-                _("Invalid NF-e key: expected 44 digits, got %(count)d characters."),
-                code="invalid",
-                params={"count": len(key)},
-            )
-        if nfe_check_digit(key[:-1]) != int(key[-1]):
-            raise ValidationError(
-                _(
-                    "Invalid NF-e key: its check digit does not match; "
-                    "copy the key again from the DANFE."
-                ),
-                code="check_digit",
-            )
-        return key
+        try:
+            return nfe_key_check(key)
+        except InvoiceError as error:
+            raise ValidationError(str(error), code="invalid") from None
 
 
 class ManualAssignForm(forms.Form):

@@ -308,6 +308,14 @@ class Assignment(TimeStampedModel):
     invoice_value = models.DecimalField(
         _("invoice value"), null=True, blank=True, **MONEY
     )
+    # Positions 7-20 of the NF-e key. A key issued by another company than the
+    # location's legal entity is accepted, flagged, and left to finance.
+    invoice_issuer_cnpj = models.CharField(
+        _("NF-e issuer CNPJ"), max_length=14, blank=True
+    )
+    invoice_issuer_mismatch = models.BooleanField(
+        _("NF-e issuer differs from the location's CNPJ"), default=False
+    )
     delivered_at = models.DateTimeField(_("delivered at"), null=True, blank=True)
 
     class Meta:
@@ -404,3 +412,58 @@ class SimulationRun(TimeStampedModel):
 
     def __str__(self) -> str:
         return f"{self.policy} {self.period_start:%Y-%m-%d}–{self.period_end:%Y-%m-%d}"
+
+
+class StockImport(TimeStampedModel):
+    """A stock CSV file imported by a background task, with its progress and
+    outcome. The file is kept in the row until the task has read it, so that
+    any worker machine can run the import."""
+
+    class Status(models.TextChoices):
+        QUEUED = "queued", _("Queued")
+        VALIDATING = "validating", _("Checking rows")
+        WRITING = "writing", _("Writing stock")
+        DONE = "done", _("Done")
+        REJECTED = "rejected", _("Rejected: errors in the file")
+        FAILED = "failed", _("Failed")
+
+    FINISHED = (Status.DONE, Status.REJECTED, Status.FAILED)
+
+    file_name = models.CharField(_("file name"), max_length=255)
+    file_size = models.PositiveIntegerField(_("size (bytes)"))
+    content = models.BinaryField(_("content"), editable=False)
+    source = models.CharField(
+        _("source"),
+        max_length=20,
+        choices=StockLevel.Source.choices,
+        default=StockLevel.Source.CSV,
+    )
+    status = models.CharField(
+        _("status"), max_length=10, choices=Status.choices, default=Status.QUEUED
+    )
+    rows_total = models.PositiveIntegerField(_("data rows"), default=0)
+    rows_written = models.PositiveIntegerField(_("rows written"), default=0)
+    locations = models.PositiveIntegerField(_("locations"), default=0)
+    skus = models.PositiveIntegerField(_("SKUs"), default=0)
+    # The first errors of a rejected file, as `RowError` dictionaries.
+    errors = models.JSONField(_("errors"), default=list, blank=True)
+    error_count = models.PositiveIntegerField(_("error count"), default=0)
+    failure = models.TextField(_("failure"), blank=True)
+    created_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, on_delete=models.SET_NULL, null=True, blank=True
+    )
+    started_at = models.DateTimeField(_("started at"), null=True, blank=True)
+    finished_at = models.DateTimeField(_("finished at"), null=True, blank=True)
+
+    class Meta:
+        ordering = ["-created_at", "-id"]
+        verbose_name = _("stock import")
+        verbose_name_plural = _("stock imports")
+        indexes = [models.Index(fields=["status", "updated_at"])]
+
+    def __str__(self) -> str:
+        return f"{self.file_name} ({self.get_status_display()})"
+
+    @property
+    def is_finished(self) -> bool:
+        return self.status in self.FINISHED

@@ -80,11 +80,21 @@ def assignment_actions(assignment: Assignment) -> list[str]:
     return actions
 
 
+def action_form(action: str, assignment: Assignment, data=None):
+    """Build the form of an action that takes input, bound to `data` when
+    given. Field ids carry the assignment id, so that many rows can share one
+    page."""
+    form_class = ACTION_FORMS[action]
+    kwargs = {"auto_id": f"a{assignment.pk}-{action}-%s"}
+    if form_class is RejectForm:
+        kwargs["assignment"] = assignment
+    return form_class(data, **kwargs)
+
+
 def action_forms(assignment: Assignment, actions: list[str]) -> dict:
-    """Build unbound forms for the actions that take input. Field ids carry the
-    assignment id, so that many rows can share one page."""
+    """Build unbound forms for the actions that take input."""
     return {
-        action: ACTION_FORMS[action](auto_id=f"a{assignment.pk}-{action}-%s")
+        action: action_form(action, assignment)
         for action in actions
         if action in ACTION_FORMS
     }

@@ -26,7 +26,9 @@ from franchises.access import (
     user_is_hq,
     visible_assignments,
     visible_locations,
+    visible_orders,
 )
+from franchises.cnpj import cnpj_mask
 from franchises.models import Location
 from orders.models import Order, OrderItem
 from orders.views import paginate
@@ -58,6 +60,7 @@ from routing.services.routing import order_assign_manually, order_reroute
 from routing.tables import (
     ACTION_FORMS,
     AssignmentTable,
+    action_form,
     action_forms,
     assignment_actions,
     assignment_rows,
@@ -72,6 +75,8 @@ PAGE_SIZE = 50
 # Newest offers first. Set on the table as well as on the model, so that the
 # column header shows the sort.
 DEFAULT_SORT = ["-offered_at"]
+# States after which Ponte routes the part again.
+REROUTED_STATES = (State.REJECTED, State.EXPIRED)
 # `RoutingDecision.triggered_by` of a re-route that HQ starts from the page.
 HQ_REROUTE = "hq_reroute"
 
@@ -118,6 +123,7 @@ EVENT_DETAIL_LABELS = {
     "tracking_number": gettext_lazy("Tracking number"),
     "invoice_number": gettext_lazy("NF-e number"),
     "invoice_key": gettext_lazy("NF-e key"),
+    "missing_sku_ids": gettext_lazy("Out-of-stock SKUs"),
 }
 
 
@@ -223,7 +229,15 @@ def assignment_detail(request, pk):
         .get()
     )
     actions = assignment_actions(assignment)
+    is_hq = user_is_hq(request.user)
+    rerouted = assignment.state in REROUTED_STATES
 
+    # A part that left the store shows, to the store, only its own record: no
+    # decision (it names the stores chosen with it) and no link to an order it
+    # may no longer see. HQ sees the decision that routed the part again.
+    decision = assignment.decision
+    if rerouted:
+        decision = reroute_decision(assignment) if is_hq else None
     context = {
         "assignment": assignment,
         "lines": line_rows(assignment),
@@ -232,9 +246,50 @@ def assignment_detail(request, pk):
         "forms": action_forms(assignment, actions),
         "state": state_html(assignment),
         "deadline": deadline_html(assignment, timezone.now()),
-        "routing": routing_decision_context(assignment.decision, request.user),
+        "routing": routing_decision_context(decision, request.user),
+        "rerouted": rerouted,
+        "successors": successor_assignments(assignment) if rerouted and is_hq else [],
+        "is_hq": is_hq,
+        "issuer_mismatch": issuer_mismatch(assignment) if is_hq else None,
+        "order_visible": is_hq
+        or visible_orders(request.user).filter(pk=assignment.order_id).exists(),
     }
     return render(request, "routing/assignment_detail.html", context)
+
+
+def issuer_mismatch(assignment: Assignment) -> dict | None:
+    """Return both CNPJs, masked, when the NF-e was issued under another CNPJ
+    than the location's legal entity."""
+    if not assignment.invoice_issuer_mismatch:
+        return None
+    return {
+        "issuer": cnpj_mask(assignment.invoice_issuer_cnpj),
+        "location": assignment.location.legal_entity.cnpj_masked,
+    }
+
+
+def reroute_decision(assignment: Assignment) -> RoutingDecision | None:
+    """Return the first decision taken on the order after the part closed:
+    the one that routed it again, or HQ's later action when none did."""
+    return (
+        RoutingDecision.objects.filter(
+            order_id=assignment.order_id, created_at__gte=assignment.closed_at
+        )
+        .select_related("policy")
+        .order_by("created_at", "id")
+        .first()
+    )
+
+
+def successor_assignments(assignment: Assignment) -> list[Assignment]:
+    """Return the order's assignments offered after this part closed, for HQ."""
+    return list(
+        Assignment.objects.filter(
+            order_id=assignment.order_id, offered_at__gte=assignment.closed_at
+        )
+        .select_related("location")
+        .order_by("offered_at", "id")
+    )
 
 
 def line_rows(assignment: Assignment) -> list[dict]:
@@ -259,10 +314,12 @@ def event_rows(events) -> list[dict]:
     for event in events:
         details = []
         for key, value in (event.details or {}).items():
-            if value in ("", None):
+            if value in ("", None, []):
                 continue
             if key == "reason":
                 value = reject_reasons.get(value, value)
+            elif isinstance(value, list):
+                value = ", ".join(str(part) for part in value)
             details.append((EVENT_DETAIL_LABELS.get(key, key), value))
         rows.append(
             {
@@ -297,7 +354,7 @@ def assignment_action(request, pk, action):
 
     arguments = {}
     if action in ACTION_FORMS:
-        form = ACTION_FORMS[action](request.POST)
+        form = action_form(action, assignment, request.POST)
         if not form.is_valid():
             messages.error(
                 request,

@@ -4,11 +4,12 @@ offered → accepted | rejected | expired; accepted → picking;
 picking → ready_for_pickup | shipped; ready_for_pickup | shipped → invoiced;
 invoiced → delivered. Rejection and expiry release the stock and route the
 part again; an out-of-stock rejection also zeroes the location's stock of the
-part's SKUs.
+SKUs the store names as missing.
 """
 
 import logging
 import re
+from collections.abc import Iterable
 from datetime import datetime
 from decimal import Decimal
 
@@ -18,8 +19,15 @@ from django.db.models.functions import Greatest
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
+from orders.models import OrderLocation
 from orders.services.outbox import order_invoice_enqueue, order_start_handling_enqueue
 from routing.models import Assignment, AssignmentEvent, StockLevel
+from routing.services.nfe import (
+    InvoiceError,
+    invoice_value_check,
+    nfe_key_check,
+    nfe_key_issuer_cnpj,
+)
 from routing.services.routing import assignment_release_stock, order_reroute
 from routing.services.stock import stock_zero
 from routing.signals import assignment_moved
@@ -35,7 +43,6 @@ TRANSITIONS: dict[str, tuple[str, ...]] = {
     State.SHIPPED: (State.INVOICED,),
     State.INVOICED: (State.DELIVERED,),
 }
-NFE_KEY = re.compile(r"^\d{44}$")
 INVOICE_NUMBER = re.compile(r"^[0-9A-Za-z]{1,50}$")
 
 
@@ -98,24 +105,63 @@ def assignment_accept(*, assignment: Assignment, user=None) -> Assignment:
 
 
 def assignment_reject(
-    *, assignment: Assignment, reason: str, note: str = "", user=None
+    *,
+    assignment: Assignment,
+    reason: str,
+    note: str = "",
+    missing_sku_ids: Iterable[str] | None = None,
+    user=None,
 ) -> Assignment:
+    """Reject an offer and route the part again.
+
+    For an out-of-stock rejection, `missing_sku_ids` names the SKUs the
+    location lacks, and only those are set to zero there. They must be SKUs of
+    the part. A caller that names none zeroes every SKU of the part.
+    """
     if reason not in Assignment.RejectReason.values:
         raise TransitionError(
             _("Unknown rejection reason %(reason)r.") % {"reason": reason}
         )
+    out_of_stock = reason == Assignment.RejectReason.OUT_OF_STOCK
+    missing = _missing_skus(assignment, missing_sku_ids) if out_of_stock else []
+    details = {"reason": reason, "note": note}
+    if out_of_stock:
+        details["missing_sku_ids"] = missing
     with transaction.atomic():
         assignment = _move(
             assignment,
             State.REJECTED,
             user=user,
-            details={"reason": reason, "note": note},
+            details=details,
             closed_at=timezone.now(),
             reject_reason=reason,
             reject_note=note[:300],
         )
-        _close_and_reroute(assignment, out_of_stock=reason == "out_of_stock", user=user)
+        _close_and_reroute(assignment, zero_sku_ids=missing, user=user)
     return assignment
+
+
+def _missing_skus(assignment: Assignment, named: Iterable[str] | None) -> list[str]:
+    part_skus = sorted(set(assignment.lines.values_list("sku_id", flat=True)))
+    if named is None:
+        return part_skus
+    named = sorted(set(named))
+    if not named:
+        raise TransitionError(
+            _("Choose the SKUs that are out of stock among %(skus)s.")
+            % {"skus": ", ".join(part_skus)}
+        )
+    unknown = [sku for sku in named if sku not in part_skus]
+    if unknown:
+        raise TransitionError(
+            _("SKU %(unknown)s is not in assignment %(id)s; its SKUs are %(skus)s.")
+            % {
+                "unknown": ", ".join(unknown),
+                "id": assignment.pk,
+                "skus": ", ".join(part_skus),
+            }
+        )
+    return named
 
 
 def assignment_expire(*, assignment: Assignment, now: datetime | None = None) -> bool:
@@ -134,7 +180,7 @@ def assignment_expire(*, assignment: Assignment, now: datetime | None = None) ->
             at=now,
         )
         assignment.refresh_from_db()
-        _close_and_reroute(assignment, out_of_stock=False, user=None)
+        _close_and_reroute(assignment, zero_sku_ids=[], user=None)
     return True
 
 
@@ -190,19 +236,30 @@ def assignment_mark_invoiced(
     invoice_value: Decimal,
     user=None,
 ) -> Assignment:
+    """Record the part's NF-e and queue it for VTEX.
+
+    The key must be a well-formed NF-e or NFC-e access key and the value must
+    fit the part (`routing.services.nfe.invoice_range`). A key issued under
+    another CNPJ than the location's legal entity is accepted and flagged on
+    the assignment for finance.
+    """
     invoice_number, invoice_key = invoice_number.strip(), invoice_key.strip()
     if not INVOICE_NUMBER.match(invoice_number):
         raise TransitionError(
             _("Invalid invoice number %(value)r: use letters and digits only.")
             % {"value": invoice_number}
         )
-    if not NFE_KEY.match(invoice_key):
-        raise TransitionError(
-            _("Invalid NF-e key: expected 44 digits, got %(count)d characters.")
-            % {"count": len(invoice_key)}
-        )
     if invoice_value <= 0:
         raise TransitionError(_("The invoice value must be greater than zero."))
+    try:
+        nfe_key_check(invoice_key)
+        invoice_value_check(assignment=assignment, value=invoice_value)
+    except InvoiceError as error:
+        raise TransitionError(str(error)) from None
+
+    issuer_cnpj = nfe_key_issuer_cnpj(invoice_key)
+    location_cnpj = assignment.location.legal_entity.cnpj
+    mismatch = issuer_cnpj != location_cnpj
     with transaction.atomic():
         assignment = _move(
             assignment,
@@ -213,6 +270,8 @@ def assignment_mark_invoiced(
             invoice_number=invoice_number,
             invoice_key=invoice_key,
             invoice_value=invoice_value,
+            invoice_issuer_cnpj=issuer_cnpj,
+            invoice_issuer_mismatch=mismatch,
         )
         order_invoice_enqueue(
             order=assignment.order,
@@ -224,6 +283,16 @@ def assignment_mark_invoiced(
             courier=assignment.carrier,
             tracking_number=assignment.tracking_number,
         )
+    if mismatch:
+        logger.warning(
+            "Assignment %s of order %s invoiced under CNPJ %s, not the CNPJ %s "
+            "of location %s",
+            assignment.pk,
+            assignment.order_id,
+            issuer_cnpj,
+            location_cnpj,
+            assignment.location_id,
+        )
     return assignment
 
 
@@ -234,13 +303,15 @@ def assignment_mark_delivered(*, assignment: Assignment, user=None) -> Assignmen
         )
 
 
-def _close_and_reroute(assignment: Assignment, *, out_of_stock: bool, user) -> None:
+def _close_and_reroute(
+    assignment: Assignment, *, zero_sku_ids: list[str], user
+) -> None:
     assignment_release_stock(assignment)
     lines = list(assignment.lines.values_list("item_index", "quantity"))
-    if out_of_stock:
+    if zero_sku_ids:
         stock_zero(
             location_id=assignment.location_id,
-            sku_ids=assignment.lines.values_list("sku_id", flat=True),
+            sku_ids=zero_sku_ids,
             source=StockLevel.Source.REJECTION,
         )
     outcome = order_reroute(
@@ -251,6 +322,7 @@ def _close_and_reroute(assignment: Assignment, *, out_of_stock: bool, user) -> N
         if user is not None and getattr(user, "is_authenticated", False)
         else None,
     )
+    _unlink_closed_location(assignment)
     logger.info(
         "Assignment %s %s at location %s; part re-routed: %s",
         assignment.pk,
@@ -258,6 +330,24 @@ def _close_and_reroute(assignment: Assignment, *, out_of_stock: bool, user) -> N
         assignment.location_id,
         outcome,
     )
+
+
+def _unlink_closed_location(assignment: Assignment) -> None:
+    """Drop the location's "assigned" link to the order once it has no live
+    part of it, so the store no longer sees the order, its customer or other
+    stores' parts. The store keeps its own closed assignment, which is scoped
+    by location, not by this link."""
+    still_live = Assignment.objects.filter(
+        order_id=assignment.order_id,
+        location_id=assignment.location_id,
+        state__in=Assignment.LIVE_STATES,
+    ).exists()
+    if not still_live:
+        OrderLocation.objects.filter(
+            order_id=assignment.order_id,
+            location_id=assignment.location_id,
+            reason=OrderLocation.Reason.ASSIGNED,
+        ).delete()
 
 
 def _consume_stock(assignment: Assignment) -> None:

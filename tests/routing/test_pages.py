@@ -16,7 +16,7 @@ from django.utils.translation import gettext
 
 from franchises.models import Location, Membership
 from orders.models import OrderLocation
-from routing.forms import nfe_check_digit, parse_brl_amount
+from routing.forms import parse_brl_amount
 from routing.models import (
     Assignment,
     AssignmentEvent,
@@ -25,6 +25,7 @@ from routing.models import (
     RoutingDecision,
     StockLevel,
 )
+from routing.services.nfe import nfe_check_digit
 from routing.services.stock import StockRow, stock_levels_set
 from routing.views import routing_decision_context, routing_explanation
 from tests.factories import LocationFactory, MembershipFactory
@@ -440,7 +441,8 @@ def test_mark_shipped_with_tracking(client, manager_a, store_a):
 
 
 def test_invoice_with_valid_key_and_comma_value(client, manager_a, store_a):
-    assignment = make_assignment(store_a, state=State.SHIPPED)
+    # 25 units at R$ 50,00: the part is worth R$ 1.250,00, and 1% less fits.
+    assignment = make_assignment(store_a, state=State.SHIPPED, items=(("2001", 25),))
     log_in(client, manager_a)
     grouped_key = " ".join(
         VALID_NFE_KEY[start : start + 4] for start in range(0, 44, 4)
@@ -451,7 +453,7 @@ def test_invoice_with_valid_key_and_comma_value(client, manager_a, store_a):
         {
             "invoice_number": "1234",
             "invoice_key": grouped_key,
-            "invoice_value": "1.234,56",
+            "invoice_value": "1.245,60",
         },
     )
 
@@ -459,7 +461,7 @@ def test_invoice_with_valid_key_and_comma_value(client, manager_a, store_a):
     assert assignment.state == State.INVOICED
     assert assignment.invoice_number == "1234"
     assert assignment.invoice_key == VALID_NFE_KEY
-    assert assignment.invoice_value == Decimal("1234.56")
+    assert assignment.invoice_value == Decimal("1245.60")
     assert flashed(response) == [
         pt_br(
             "Invoice recorded for order %(order)s.",
