@@ -16,4 +16,5 @@ urlpatterns = [
     path("routing/stock/", include("routing.stock_urls")),
     path("routing/simulations/", include("routing.simulation_urls")),
     path("routing/", include("routing.urls")),
+    path("monitoring/", include("monitoring.urls")),
 ]

@@ -36,6 +36,7 @@ INSTALLED_APPS = [
     "orders",
     "routing",
     "finance",
+    "monitoring",
 ]
 
 MIDDLEWARE = [
@@ -195,6 +196,10 @@ CELERY_BEAT_SCHEDULE = {
     "vtex-quarantine-retry": {
         "task": "orders.tasks.quarantine_retry_task",
         "schedule": crontab(minute="*/30"),
+    },
+    "monitoring-tick": {
+        "task": "monitoring.tasks.monitoring_tick_task",
+        "schedule": 60,
     },
 }
 

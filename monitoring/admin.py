@@ -1,0 +1,182 @@
+"""Admin for monitoring: HQ edits SLA rules and preferences, and reads alerts,
+their history, sync checks and the notification delivery log."""
+
+from django.contrib import admin, messages
+from django.utils.translation import gettext_lazy as _
+
+from franchises.access import user_is_hq
+from monitoring.models import (
+    Alert,
+    AlertEvent,
+    Notification,
+    NotificationDelivery,
+    NotificationPreference,
+    SlaRule,
+    SyncCheck,
+)
+from monitoring.rules import RULES
+from monitoring.services.alerts import (
+    AlertTransitionError,
+    alert_acknowledge,
+    alert_resolve,
+)
+
+
+@admin.register(SlaRule)
+class SlaRuleAdmin(admin.ModelAdmin):
+    list_display = (
+        "name",
+        "kind",
+        "threshold",
+        "threshold_unit",
+        "severity",
+        "location",
+        "sales_channel",
+        "escalate_after_minutes",
+        "is_enabled",
+    )
+    list_filter = ("kind", "severity", "is_enabled")
+    list_editable = ("is_enabled",)
+    search_fields = ("name",)
+    autocomplete_fields = ("location",)
+
+    @admin.display(description=_("unit"))
+    def threshold_unit(self, rule: SlaRule) -> str:
+        return RULES[rule.kind].unit
+
+
+class ReadOnlyAdmin(admin.ModelAdmin):
+    """Rows written by services only; HQ may read them."""
+
+    show_full_result_count = False
+
+    def has_add_permission(self, request, obj=None):
+        return False
+
+    def has_change_permission(self, request, obj=None):
+        return False
+
+    def has_delete_permission(self, request, obj=None):
+        return False
+
+    def has_view_permission(self, request, obj=None):
+        return super().has_view_permission(request, obj) or user_is_hq(request.user)
+
+    def has_module_permission(self, request):
+        return super().has_module_permission(request) or user_is_hq(request.user)
+
+
+class AlertEventInline(admin.TabularInline):
+    model = AlertEvent
+    extra = 0
+    can_delete = False
+    fields = ("at", "kind", "user", "details")
+    readonly_fields = fields
+
+    def has_add_permission(self, request, obj=None):
+        return False
+
+
+@admin.register(Alert)
+class AlertAdmin(ReadOnlyAdmin):
+    list_display = (
+        "opened_at",
+        "severity",
+        "status",
+        "rule",
+        "owner",
+        "subject_key",
+        "message",
+    )
+    list_filter = ("status", "severity", "rule__kind", "subject_type")
+    search_fields = ("subject_key", "message")
+    list_select_related = ("rule", "owner")
+    raw_id_fields = ("order", "assignment")
+    inlines = [AlertEventInline]
+    actions = ["acknowledge", "resolve"]
+
+    @admin.action(description=_("Acknowledge the selected alerts"))
+    def acknowledge(self, request, queryset):
+        self._apply(request, queryset, alert_acknowledge)
+
+    @admin.action(description=_("Resolve the selected alerts"))
+    def resolve(self, request, queryset):
+        self._apply(request, queryset, alert_resolve)
+
+    def _apply(self, request, queryset, service) -> None:
+        done = 0
+        for alert in queryset:
+            try:
+                service(alert=alert, user=request.user)
+            except AlertTransitionError as error:
+                self.message_user(request, str(error), messages.WARNING)
+            else:
+                done += 1
+        self.message_user(request, _("%(count)d alerts updated.") % {"count": done})
+
+    def get_actions(self, request):
+        # Actions need a permission the read-only admin never grants; HQ has it.
+        actions = super().get_actions(request)
+        if not user_is_hq(request.user):
+            return {}
+        return actions
+
+
+@admin.register(SyncCheck)
+class SyncCheckAdmin(ReadOnlyAdmin):
+    list_display = (
+        "checked_at",
+        "hook_error",
+        "feed_error",
+        "feed_backlog",
+        "feed_oldest_seconds",
+        "responses",
+        "throttled",
+    )
+
+
+@admin.register(NotificationPreference)
+class NotificationPreferenceAdmin(admin.ModelAdmin):
+    list_display = ("__str__", "channel", "is_enabled", "severities", "events")
+    list_filter = ("channel", "is_enabled")
+    autocomplete_fields = ("location",)
+    raw_id_fields = ("user",)
+
+
+class DeliveryInline(admin.TabularInline):
+    model = NotificationDelivery
+    extra = 0
+    can_delete = False
+    fields = ("channel", "recipient", "status", "attempts", "sent_at", "last_error")
+    readonly_fields = fields
+
+    def has_add_permission(self, request, obj=None):
+        return False
+
+
+@admin.register(Notification)
+class NotificationAdmin(ReadOnlyAdmin):
+    list_display = ("created_at", "kind", "severity", "location", "subject")
+    list_filter = ("kind", "severity")
+    search_fields = ("key", "subject")
+    list_select_related = ("location",)
+    inlines = [DeliveryInline]
+
+
+@admin.register(NotificationDelivery)
+class NotificationDeliveryAdmin(ReadOnlyAdmin):
+    """The delivery log."""
+
+    list_display = (
+        "created_at",
+        "notification",
+        "channel",
+        "recipient",
+        "status",
+        "attempts",
+        "sent_at",
+        "last_error",
+    )
+    list_filter = ("status", "channel")
+    search_fields = ("recipient", "notification__key")
+    list_select_related = ("notification",)

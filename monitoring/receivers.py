@@ -1,0 +1,69 @@
+"""Monitoring reacts to assignments moving and orders being stored: it
+notifies the store of its events and re-evaluates the rules concerned."""
+
+import logging
+
+from django.core.cache import cache
+from django.db import transaction
+from django.dispatch import receiver
+from django.utils.translation import gettext as _
+
+from monitoring.models import Notification
+from monitoring.rules import ASSIGNMENT_KINDS, ORDER_KINDS
+from orders.signals import orders_stored
+from routing.signals import assignment_moved
+
+logger = logging.getLogger(__name__)
+
+# Event-driven evaluations of one group of rules are queued at most once per
+# this many seconds; the minute schedule covers anything in between.
+EVALUATION_DEBOUNCE_SECONDS = 10
+
+
+def _queue_evaluation(group: str, kinds) -> None:
+    from monitoring.tasks import rules_evaluate_task
+
+    if cache.add(f"monitoring:evaluate:{group}", 1, EVALUATION_DEBOUNCE_SECONDS):
+        transaction.on_commit(lambda: rules_evaluate_task.delay(list(kinds)))
+
+
+@receiver(assignment_moved)
+def assignment_moved_notify(sender, assignment_id, from_state, to_state, **kwargs):
+    from monitoring.services.notifications import store_event_notify
+    from routing.models import Assignment
+
+    if to_state in (Assignment.State.OFFERED, Assignment.State.CANCELED):
+        row = (
+            Assignment.objects.filter(pk=assignment_id)
+            .values("location_id", "order__vtex_order_id", "expires_at")
+            .first()
+        )
+        if row is not None:
+            order = row["order__vtex_order_id"]
+            if to_state == Assignment.State.OFFERED:
+                kind = Notification.Kind.NEW_OFFER
+                subject = _("New order %(order)s offered") % {"order": order}
+                body = _("Order %(order)s was offered to your store.") % {
+                    "order": order
+                }
+            else:
+                kind = Notification.Kind.ORDER_CANCELED
+                subject = _("Order %(order)s canceled") % {"order": order}
+                body = _("Order %(order)s was canceled; do not ship it.") % {
+                    "order": order
+                }
+            with transaction.atomic():
+                store_event_notify(
+                    kind=kind,
+                    key=f"{kind}:{assignment_id}",
+                    location_id=row["location_id"],
+                    subject=subject,
+                    body=body,
+                    payload={"assignment": assignment_id, "order": order},
+                )
+    _queue_evaluation("assignments", ASSIGNMENT_KINDS)
+
+
+@receiver(orders_stored)
+def orders_stored_evaluate(sender, order_ids, source, **kwargs):
+    _queue_evaluation("orders", ORDER_KINDS)

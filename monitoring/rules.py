@@ -1,0 +1,502 @@
+"""What each SLA rule kind looks for, as one query over the whole network.
+
+Each finder takes the rule and the evaluation's context and returns the
+subjects for which the condition holds now. `monitoring.services.evaluation`
+turns them into alerts and resolves the alerts whose subject is gone.
+"""
+
+import logging
+from collections.abc import Callable
+from dataclasses import dataclass, field
+from datetime import datetime, timedelta
+from decimal import Decimal
+
+from django.db.models import F, Min, Q, QuerySet
+from django.utils.translation import gettext as _
+
+from monitoring.models import Alert, SlaRule, SyncCheck
+from orders.models import TERMINAL_STATUSES, Order, QuarantinedDocument
+from routing.models import Assignment, RoutingCase
+
+logger = logging.getLogger(__name__)
+
+Kind = SlaRule.Kind
+State = Assignment.State
+Subject = Alert.SubjectType
+
+# At most this many subjects are read per rule and run. When a rule finds more,
+# its alerts are not resolved in that run, because the missing subjects may
+# still hold the condition.
+MAX_FINDINGS = 5000
+
+# Assignment states in which the store still has to ship or hand the part over.
+TO_FULFIL = (State.ACCEPTED, State.PICKING)
+# States between acceptance and delivery, where the promised date matters.
+BEFORE_DELIVERY = (
+    State.ACCEPTED,
+    State.PICKING,
+    State.READY_FOR_PICKUP,
+    State.SHIPPED,
+    State.INVOICED,
+)
+# VTEX statuses in which nothing has left the store yet.
+VTEX_BEFORE_INVOICE = (
+    "payment-approved",
+    "ready-for-handling",
+    "start-handling",
+    "handling",
+)
+INTEGRATION_HOOK = "integration:vtex-hook"
+INTEGRATION_FEED = "integration:vtex-feed"
+INTEGRATION_FEED_BACKLOG = "integration:vtex-feed-backlog"
+INTEGRATION_ORDERS = "integration:vtex-orders"
+
+
+@dataclass(frozen=True)
+class Finding:
+    subject_key: str
+    subject_type: str
+    message: str
+    owner_id: int | None = None
+    order_id: int | None = None
+    assignment_id: int | None = None
+    details: dict = field(default_factory=dict)
+
+
+@dataclass
+class Context:
+    now: datetime
+    # (kind, sales channel) → locations that have a rule of their own.
+    overridden: dict[tuple[str, str], set[int]]
+    latest_checks: list[SyncCheck]
+
+
+@dataclass(frozen=True)
+class RuleKind:
+    finder: Callable[[SlaRule, Context], list[Finding]]
+    unit: str
+    # Kinds that read only the stored sync checks, never orders.
+    integration: bool = False
+
+
+def _scoped(rule: SlaRule, queryset: QuerySet, context: Context, *, prefix: str = ""):
+    """Limit an assignment-based queryset to the rule's location and channel."""
+    if rule.location_id:
+        queryset = queryset.filter(**{f"{prefix}location_id": rule.location_id})
+    else:
+        own = context.overridden.get((rule.kind, rule.sales_channel), set())
+        if own:
+            queryset = queryset.exclude(**{f"{prefix}location_id__in": own})
+    if rule.sales_channel:
+        queryset = queryset.filter(order__sales_channel=rule.sales_channel)
+    return queryset
+
+
+def _assignment_findings(rows, message: Callable[[dict], str]) -> list[Finding]:
+    return [
+        Finding(
+            subject_key=f"assignment:{row['pk']}",
+            subject_type=Subject.ASSIGNMENT,
+            message=message(row),
+            owner_id=row["location_id"],
+            order_id=row["order_id"],
+            assignment_id=row["pk"],
+            details={"order": row["order__vtex_order_id"], "state": row["state"]},
+        )
+        for row in rows
+    ]
+
+
+ASSIGNMENT_COLUMNS = ("pk", "order_id", "location_id", "order__vtex_order_id", "state")
+
+
+def offer_not_accepted(rule: SlaRule, context: Context) -> list[Finding]:
+    since = context.now - timedelta(minutes=rule.threshold)
+    rows = _scoped(
+        rule,
+        Assignment.objects.filter(state=State.OFFERED, offered_at__lte=since),
+        context,
+    ).values(*ASSIGNMENT_COLUMNS)[:MAX_FINDINGS]
+    return _assignment_findings(
+        rows,
+        lambda row: (
+            _("Order %(order)s offered over %(minutes)d minutes ago.")
+            % {"order": row["order__vtex_order_id"], "minutes": rule.threshold}
+        ),
+    )
+
+
+def not_fulfilled(rule: SlaRule, context: Context) -> list[Finding]:
+    # The ship-by time is `threshold` hours after acceptance.
+    since = context.now - timedelta(hours=rule.threshold)
+    rows = _scoped(
+        rule,
+        Assignment.objects.filter(state__in=TO_FULFIL, accepted_at__lte=since),
+        context,
+    ).values(*ASSIGNMENT_COLUMNS)[:MAX_FINDINGS]
+    return _assignment_findings(
+        rows,
+        lambda row: (
+            _("Order %(order)s is past its ship-by time.")
+            % {"order": row["order__vtex_order_id"]}
+        ),
+    )
+
+
+def delivery_date_passed(rule: SlaRule, context: Context) -> list[Finding]:
+    since = context.now - timedelta(days=rule.lookback_days)
+    grace = context.now - timedelta(hours=rule.threshold)
+    rows = (
+        _scoped(
+            rule,
+            Assignment.objects.filter(state__in=BEFORE_DELIVERY, offered_at__gte=since),
+            context,
+        )
+        .annotate(promised=Min("order__items__shipping_estimate_date"))
+        .filter(promised__lt=grace)
+        .values(*ASSIGNMENT_COLUMNS)[:MAX_FINDINGS]
+    )
+    return _assignment_findings(
+        rows,
+        lambda row: (
+            _("Order %(order)s is past its promised delivery date.")
+            % {"order": row["order__vtex_order_id"]}
+        ),
+    )
+
+
+def stuck_assignment_state(rule: SlaRule, context: Context) -> list[Finding]:
+    # `updated_at` moves with every transition, so it is the time the
+    # assignment entered its state. Offers have their own rule.
+    since = context.now - timedelta(hours=rule.threshold)
+    states = (State.ACCEPTED, State.PICKING, State.READY_FOR_PICKUP, State.SHIPPED)
+    rows = _scoped(
+        rule,
+        Assignment.objects.filter(state__in=states, updated_at__lte=since),
+        context,
+    ).values(*ASSIGNMENT_COLUMNS)[:MAX_FINDINGS]
+    return _assignment_findings(
+        rows,
+        lambda row: (
+            _("Order %(order)s has been %(state)s for over %(hours)d hours.")
+            % {
+                "order": row["order__vtex_order_id"],
+                "state": State(row["state"]).label,
+                "hours": rule.threshold,
+            }
+        ),
+    )
+
+
+def status_mismatch(rule: SlaRule, context: Context) -> list[Finding]:
+    """VTEX canceled an order a store still works on, or a store invoiced a
+    part that VTEX still shows before invoicing, `threshold` minutes on."""
+    since = context.now - timedelta(minutes=rule.threshold)
+    canceled_but_open = Q(
+        order__status="canceled",
+        state__in=(*TO_FULFIL, State.READY_FOR_PICKUP, State.SHIPPED),
+    )
+    invoiced_but_not_at_vtex = Q(
+        state__in=(State.INVOICED, State.DELIVERED),
+        invoiced_at__lte=since,
+        order__status__in=VTEX_BEFORE_INVOICE,
+    )
+    rows = _scoped(
+        rule,
+        Assignment.objects.filter(canceled_but_open | invoiced_but_not_at_vtex),
+        context,
+    ).values(*ASSIGNMENT_COLUMNS, "order__status")[:MAX_FINDINGS]
+    return _assignment_findings(
+        rows,
+        lambda row: (
+            _("Order %(order)s is %(vtex)s at VTEX but %(state)s in Ponte.")
+            % {
+                "order": row["order__vtex_order_id"],
+                "vtex": row["order__status"],
+                "state": State(row["state"]).label,
+            }
+        ),
+    )
+
+
+def invoice_cnpj_mismatch(rule: SlaRule, context: Context) -> list[Finding]:
+    names = {model_field.name for model_field in Assignment._meta.get_fields()}
+    if "invoice_issuer_mismatch" not in names:
+        # NOTE: routing does not record the NF-e issuer yet; until it does this
+        # rule finds nothing.
+        logger.info("Rule %s skipped: assignments carry no NF-e issuer", rule.pk)
+        return []
+    rows = _scoped(
+        rule, Assignment.objects.filter(invoice_issuer_mismatch=True), context
+    ).values(*ASSIGNMENT_COLUMNS)[:MAX_FINDINGS]
+    return _assignment_findings(
+        rows,
+        lambda row: (
+            _("The NF-e of order %(order)s was issued under another CNPJ.")
+            % {"order": row["order__vtex_order_id"]}
+        ),
+    )
+
+
+def _order_findings(rows, message: Callable[[dict], str]) -> list[Finding]:
+    return [
+        Finding(
+            subject_key=f"order:{row['pk']}",
+            subject_type=Subject.ORDER,
+            message=message(row),
+            order_id=row["pk"],
+            details={"order": row["vtex_order_id"], "status": row["status"]},
+        )
+        for row in rows
+    ]
+
+
+def _orders(rule: SlaRule, context: Context) -> QuerySet:
+    since = context.now - timedelta(days=rule.lookback_days)
+    queryset = Order.objects.filter(creation_date__gte=since)
+    if rule.sales_channel:
+        queryset = queryset.filter(sales_channel=rule.sales_channel)
+    return queryset
+
+
+def stuck_vtex_status(rule: SlaRule, context: Context) -> list[Finding]:
+    since = context.now - timedelta(hours=rule.threshold)
+    rows = (
+        _orders(rule, context)
+        .exclude(status__in=TERMINAL_STATUSES)
+        .filter(last_change__lte=since)
+        .values("pk", "vtex_order_id", "status")[:MAX_FINDINGS]
+    )
+    return _order_findings(
+        rows,
+        lambda row: (
+            _("Order %(order)s has been %(status)s at VTEX for over %(hours)d hours.")
+            % {
+                "order": row["vtex_order_id"],
+                "status": row["status"] or "null",
+                "hours": rule.threshold,
+            }
+        ),
+    )
+
+
+def totals_mismatch(rule: SlaRule, context: Context) -> list[Finding]:
+    # VTEX's totals add up to the order's value: Items + Discounts (negative)
+    # + Shipping + Tax. `threshold` is the tolerance in cents.
+    tolerance = Decimal(rule.threshold) / 100
+    difference = F("total") - (
+        F("items_total") + F("discounts_total") + F("shipping_total") + F("tax_total")
+    )
+    rows = (
+        _orders(rule, context)
+        .alias(difference=difference)
+        .filter(Q(difference__gt=tolerance) | Q(difference__lt=-tolerance))
+        .values("pk", "vtex_order_id", "status")[:MAX_FINDINGS]
+    )
+    return _order_findings(
+        rows,
+        lambda row: (
+            _("The totals of order %(order)s do not add up to its value.")
+            % {"order": row["vtex_order_id"]}
+        ),
+    )
+
+
+def unroutable(rule: SlaRule, context: Context) -> list[Finding]:
+    cases = RoutingCase.objects.filter(status=RoutingCase.Status.EXCEPTION)
+    if rule.sales_channel:
+        cases = cases.filter(order__sales_channel=rule.sales_channel)
+    rows = cases.values("order_id", "order__vtex_order_id", "order__status", "reason")[
+        :MAX_FINDINGS
+    ]
+    return [
+        Finding(
+            subject_key=f"order:{row['order_id']}",
+            subject_type=Subject.ORDER,
+            message=_("Order %(order)s has no feasible location.")
+            % {"order": row["order__vtex_order_id"]},
+            order_id=row["order_id"],
+            details={"order": row["order__vtex_order_id"], "reason": row["reason"]},
+        )
+        for row in rows
+    ]
+
+
+def quarantined(rule: SlaRule, context: Context) -> list[Finding]:
+    rows = QuarantinedDocument.objects.values("vtex_order_id", "reason")[:MAX_FINDINGS]
+    return [
+        Finding(
+            subject_key=f"document:{row['vtex_order_id']}",
+            subject_type=Subject.ORDER,
+            message=_("The VTEX document of order %(order)s is quarantined.")
+            % {"order": row["vtex_order_id"]},
+            details={"order": row["vtex_order_id"], "reason": row["reason"][:300]},
+        )
+        for row in rows
+    ]
+
+
+def in_business_hours(rule: SlaRule, moment: datetime) -> bool:
+    """Whether a moment (in the server's time zone) falls in the rule's hours."""
+    if rule.business_days and moment.weekday() not in rule.business_days:
+        return False
+    if rule.business_hours_start and moment.time() < rule.business_hours_start:
+        return False
+    return not (rule.business_hours_end and moment.time() >= rule.business_hours_end)
+
+
+def no_order_synced(rule: SlaRule, context: Context) -> list[Finding]:
+    from django.utils import timezone
+
+    if not in_business_hours(rule, timezone.localtime(context.now)):
+        return []
+    # The newest row by primary key is the last order Ponte stored for the
+    # first time; reading it through the primary key index costs one row.
+    latest = Order.objects.order_by("-pk").values_list("created_at", flat=True)[:1]
+    latest = latest[0] if latest else None
+    if latest and latest > context.now - timedelta(minutes=rule.threshold):
+        return []
+    return [
+        Finding(
+            subject_key=INTEGRATION_ORDERS,
+            subject_type=Subject.INTEGRATION,
+            message=_("No new order stored in the last %(minutes)d minutes.")
+            % {"minutes": rule.threshold},
+            details={"last_order_at": latest.isoformat() if latest else None},
+        )
+    ]
+
+
+def _latest_check(context: Context) -> SyncCheck | None:
+    return context.latest_checks[0] if context.latest_checks else None
+
+
+def _statuses_missing(config: dict, rule: SlaRule) -> list[str]:
+    expected = rule.expected.get("statuses") or []
+    configured = (config.get("filter") or {}).get("status") or []
+    return sorted(set(expected) - set(configured))
+
+
+def hook_problem(check: SyncCheck, rule: SlaRule) -> str:
+    """What is wrong with the hook configuration VTEX returned, or ""."""
+    if check.hook_error:
+        return check.hook_error
+    config = check.hook_config or {}
+    url = (config.get("hook") or {}).get("url", "")
+    expected_url = rule.expected.get("url")
+    if expected_url and url != expected_url:
+        return _("The hook at VTEX posts to %(url)s instead of %(expected)s.") % {
+            "url": url,
+            "expected": expected_url,
+        }
+    if check.hook_token_matches is False:
+        return _("The hook at VTEX does not send Ponte's X-Ponte-Hook-Token.")
+    missing = _statuses_missing(config, rule)
+    if missing:
+        return _("The hook at VTEX leaves out statuses: %(statuses)s.") % {
+            "statuses": ", ".join(missing)
+        }
+    return ""
+
+
+def feed_problem(check: SyncCheck, rule: SlaRule) -> str:
+    if check.feed_error:
+        return check.feed_error
+    missing = _statuses_missing(check.feed_config or {}, rule)
+    if missing:
+        return _("The feed at VTEX leaves out statuses: %(statuses)s.") % {
+            "statuses": ", ".join(missing)
+        }
+    return ""
+
+
+def _integration_finding(key: str, problem: str, check: SyncCheck) -> list[Finding]:
+    if not problem:
+        return []
+    return [
+        Finding(
+            subject_key=key,
+            subject_type=Subject.INTEGRATION,
+            message=problem,
+            details={"checked_at": check.checked_at.isoformat()},
+        )
+    ]
+
+
+def hook_config(rule: SlaRule, context: Context) -> list[Finding]:
+    check = _latest_check(context)
+    if check is None:
+        return []
+    return _integration_finding(INTEGRATION_HOOK, hook_problem(check, rule), check)
+
+
+def feed_config(rule: SlaRule, context: Context) -> list[Finding]:
+    check = _latest_check(context)
+    if check is None:
+        return []
+    return _integration_finding(INTEGRATION_FEED, feed_problem(check, rule), check)
+
+
+# Consecutive checks whose backlog must rise before the backlog counts as growing.
+BACKLOG_SAMPLES = 3
+
+
+def feed_backlog(rule: SlaRule, context: Context) -> list[Finding]:
+    """The backlog rose in each of the last checks and exceeds `threshold`."""
+    backlogs = [
+        check.feed_backlog
+        for check in context.latest_checks[: BACKLOG_SAMPLES + 1]
+        if check.feed_backlog is not None
+    ]
+    if len(backlogs) <= BACKLOG_SAMPLES or backlogs[0] <= rule.threshold:
+        return []
+    # Newest first: growing means each value is above the one after it.
+    if any(
+        newer <= older for newer, older in zip(backlogs, backlogs[1:], strict=False)
+    ):
+        return []
+    return [
+        Finding(
+            subject_key=INTEGRATION_FEED_BACKLOG,
+            subject_type=Subject.INTEGRATION,
+            message=_("The VTEX feed backlog grew to %(count)d messages.")
+            % {"count": backlogs[0]},
+            details={"backlogs": backlogs},
+        )
+    ]
+
+
+RULES: dict[str, RuleKind] = {
+    Kind.OFFER_NOT_ACCEPTED: RuleKind(offer_not_accepted, "minutes"),
+    Kind.NOT_FULFILLED: RuleKind(not_fulfilled, "hours after acceptance"),
+    Kind.DELIVERY_DATE_PASSED: RuleKind(delivery_date_passed, "hours of grace"),
+    Kind.STUCK_VTEX_STATUS: RuleKind(stuck_vtex_status, "hours"),
+    Kind.STUCK_ASSIGNMENT_STATE: RuleKind(stuck_assignment_state, "hours"),
+    Kind.STATUS_MISMATCH: RuleKind(status_mismatch, "minutes of grace"),
+    Kind.NO_ORDER_SYNCED: RuleKind(no_order_synced, "minutes"),
+    Kind.HOOK_CONFIG: RuleKind(hook_config, "unused", integration=True),
+    Kind.FEED_CONFIG: RuleKind(feed_config, "unused", integration=True),
+    Kind.FEED_BACKLOG: RuleKind(feed_backlog, "messages", integration=True),
+    Kind.UNROUTABLE: RuleKind(unroutable, "unused"),
+    Kind.TOTALS_MISMATCH: RuleKind(totals_mismatch, "cents of tolerance"),
+    Kind.QUARANTINED: RuleKind(quarantined, "unused"),
+    Kind.INVOICE_CNPJ_MISMATCH: RuleKind(invoice_cnpj_mismatch, "unused"),
+}
+
+# Kinds worth re-evaluating when an assignment moves or orders are stored.
+ASSIGNMENT_KINDS = (
+    Kind.OFFER_NOT_ACCEPTED,
+    Kind.NOT_FULFILLED,
+    Kind.DELIVERY_DATE_PASSED,
+    Kind.STUCK_ASSIGNMENT_STATE,
+    Kind.STATUS_MISMATCH,
+    Kind.INVOICE_CNPJ_MISMATCH,
+)
+ORDER_KINDS = (
+    Kind.STATUS_MISMATCH,
+    Kind.STUCK_VTEX_STATUS,
+    Kind.UNROUTABLE,
+    Kind.TOTALS_MISMATCH,
+    Kind.QUARANTINED,
+    Kind.NO_ORDER_SYNCED,
+)

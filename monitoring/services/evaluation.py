@@ -1,0 +1,166 @@
+"""Turn rule findings into alerts: open new ones, resolve cleared ones, escalate.
+
+Each rule costs a fixed number of queries whatever the data: its finder's
+query, a lock on the rule row, the unresolved alerts of the rule, and one
+bulk write per kind of change.
+"""
+
+import logging
+import time
+from collections import Counter
+from datetime import datetime, timedelta
+
+from django.db import DatabaseError, transaction
+from django.utils import timezone
+
+from monitoring.models import SEVERITY_ESCALATION, Alert, AlertEvent, SlaRule, SyncCheck
+from monitoring.rules import BACKLOG_SAMPLES, MAX_FINDINGS, RULES, Context, Finding
+from monitoring.services.notifications import alert_notifications_create
+
+logger = logging.getLogger(__name__)
+
+Status = Alert.Status
+
+
+def rules_evaluate(*, kinds=None, now: datetime | None = None) -> Counter:
+    """Evaluate every enabled rule (or those of `kinds`) and return counts of
+    alerts opened, resolved and escalated."""
+    started = time.monotonic()
+    now = now or timezone.now()
+    rules = SlaRule.objects.filter(is_enabled=True)
+    if kinds is not None:
+        rules = rules.filter(kind__in=kinds)
+    rules = list(rules)
+
+    overridden: dict[tuple[str, str], set[int]] = {}
+    for rule in rules:
+        if rule.location_id:
+            key = (rule.kind, rule.sales_channel)
+            overridden.setdefault(key, set()).add(rule.location_id)
+    checks = []
+    if any(RULES[rule.kind].integration for rule in rules):
+        checks = list(SyncCheck.objects.all()[: BACKLOG_SAMPLES + 1])
+    context = Context(now=now, overridden=overridden, latest_checks=checks)
+
+    summary = Counter()
+    for rule in rules:
+        try:
+            summary.update(rule_evaluate(rule=rule, context=context))
+        except DatabaseError:
+            logger.exception("Evaluating rule %s (%s) failed", rule.pk, rule.kind)
+            summary["failed"] += 1
+    logger.info(
+        "Evaluated %d rules in %.0f ms: %s",
+        len(rules),
+        (time.monotonic() - started) * 1000,
+        dict(summary),
+    )
+    return summary
+
+
+def rule_evaluate(*, rule: SlaRule, context: Context) -> Counter:
+    findings = {finding.subject_key: finding for finding in _find(rule, context)}
+    # With a capped list, a subject missing from it may still hold the condition.
+    complete = len(findings) < MAX_FINDINGS
+    now = context.now
+    counts = Counter()
+    with transaction.atomic():
+        # The rule's row lock serialises evaluations of one rule, so two runs
+        # never open an alert for the same subject twice.
+        list(SlaRule.objects.select_for_update().filter(pk=rule.pk).values("pk"))
+        unresolved = dict(
+            Alert.objects.filter(rule=rule, status__in=Alert.UNRESOLVED).values_list(
+                "subject_key", "pk"
+            )
+        )
+
+        new_alerts = [
+            _alert(rule, finding, now)
+            for key, finding in findings.items()
+            if key not in unresolved
+        ]
+        if new_alerts:
+            Alert.objects.bulk_create(new_alerts)
+            _events(new_alerts, AlertEvent.Kind.OPENED, now)
+        counts["opened"] = len(new_alerts)
+
+        if complete:
+            gone = [pk for key, pk in unresolved.items() if key not in findings]
+            counts["resolved"] = alerts_resolve(alert_ids=gone, now=now)
+
+        escalated = _escalate(rule, now)
+        counts["escalated"] = len(escalated)
+        alert_notifications_create(
+            opened=[alert.pk for alert in new_alerts], escalated=escalated
+        )
+    return counts
+
+
+def _find(rule: SlaRule, context: Context) -> list[Finding]:
+    return RULES[rule.kind].finder(rule, context)
+
+
+def _alert(rule: SlaRule, finding: Finding, now: datetime) -> Alert:
+    return Alert(
+        rule=rule,
+        severity=rule.severity,
+        owner_id=finding.owner_id,
+        subject_type=finding.subject_type,
+        subject_key=finding.subject_key,
+        order_id=finding.order_id,
+        assignment_id=finding.assignment_id,
+        message=finding.message[:500],
+        details=finding.details,
+        opened_at=now,
+        last_seen_at=now,
+    )
+
+
+def _events(alerts, kind: str, now: datetime, user=None, details=None) -> None:
+    AlertEvent.objects.bulk_create(
+        [
+            AlertEvent(
+                alert_id=getattr(alert, "pk", alert),
+                kind=kind,
+                at=now,
+                user=user,
+                details=details or {},
+            )
+            for alert in alerts
+        ]
+    )
+
+
+def alerts_resolve(*, alert_ids: list[int], now: datetime, user=None) -> int:
+    """Resolve those of the alerts still unresolved; return how many moved."""
+    if not alert_ids:
+        return 0
+    moving = list(
+        Alert.objects.filter(pk__in=alert_ids, status__in=Alert.UNRESOLVED)
+        .select_for_update()
+        .values_list("pk", flat=True)
+    )
+    moved = Alert.objects.filter(pk__in=moving, status__in=Alert.UNRESOLVED).update(
+        status=Status.RESOLVED, resolved_at=now, resolved_by=user, updated_at=now
+    )
+    details = {} if user else {"automatic": True}
+    _events(moving, AlertEvent.Kind.RESOLVED, now, user=user, details=details)
+    return moved
+
+
+def _escalate(rule: SlaRule, now: datetime) -> list[int]:
+    if not rule.escalate_after_minutes:
+        return []
+    due = now - timedelta(minutes=rule.escalate_after_minutes)
+    ids = list(
+        Alert.objects.filter(
+            rule=rule, status=Status.OPEN, escalated_at__isnull=True, opened_at__lte=due
+        ).values_list("pk", flat=True)
+    )
+    if not ids:
+        return []
+    Alert.objects.filter(pk__in=ids, status=Status.OPEN).update(
+        escalated_at=now, severity=SEVERITY_ESCALATION[rule.severity], updated_at=now
+    )
+    _events(ids, AlertEvent.Kind.ESCALATED, now)
+    return ids

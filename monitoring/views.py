@@ -1,0 +1,266 @@
+"""Portal pages of monitoring: the store dashboard, HQ's network dashboard and
+the alert list with its actions."""
+
+import logging
+from datetime import timedelta
+from zoneinfo import ZoneInfo
+
+from django.conf import settings
+from django.contrib import messages
+from django.contrib.auth.decorators import login_required
+from django.core.paginator import Paginator
+from django.db.models import Count, Sum
+from django.http import Http404
+from django.shortcuts import redirect, render
+from django.urls import reverse
+from django.utils import timezone
+from django.utils.http import url_has_allowed_host_and_scheme
+from django.utils.translation import gettext as _
+from django.views.decorators.http import require_POST
+
+from franchises.access import user_is_hq, visible_locations
+from franchises.models import Location
+from monitoring import kpis
+from monitoring.charts import daily_chart
+from monitoring.models import Alert, SyncCheck
+from monitoring.selectors import (
+    alert_for_user_or_404,
+    location_for_user_or_404,
+    visible_alerts,
+)
+from monitoring.services.alerts import (
+    AlertTransitionError,
+    alert_acknowledge,
+    alert_resolve,
+)
+from orders.models import HookNotification, Order, QuarantinedDocument
+from routing.models import RoutingCase
+
+logger = logging.getLogger(__name__)
+
+ALERTS_PER_PAGE = 50
+EXCEPTIONS_SHOWN = 10
+# Columns of the network table that can be sorted, by query value.
+NETWORK_SORTS = (
+    "code",
+    "received",
+    "accepted",
+    "rejected",
+    "expired",
+    "on_time_rate",
+    "late_now",
+    "cancellation_rate",
+    "accept_median",
+    "ship_median",
+    "revenue_fulfilled",
+    "revenue_credited",
+    "open_alerts",
+)
+
+
+def _period(request, zone: ZoneInfo):
+    """The period the query string asks for, or today with an error message."""
+    name = request.GET.get("period") or "7d"
+    try:
+        return kpis.period_for(
+            name,
+            zone=zone,
+            now=timezone.now(),
+            first_day=request.GET.get("start", ""),
+            last_day=request.GET.get("end", ""),
+        ), ""
+    except kpis.PeriodError as error:
+        return kpis.period_for("today", zone=zone, now=timezone.now()), str(error)
+
+
+@login_required
+def store_dashboard(request):
+    code = request.GET.get("location")
+    if code:
+        location = location_for_user_or_404(request.user, code=code)
+    elif user_is_hq(request.user):
+        return redirect("monitoring:network")
+    else:
+        location = visible_locations(request.user).order_by("code").first()
+        if location is None:
+            raise Http404("No store.")
+
+    now = timezone.now()
+    period, period_error = _period(request, ZoneInfo(location.time_zone))
+    figures = kpis.store_kpis(location_id=location.pk, period=period, now=now)
+    series = kpis.daily_series(location_ids=[location.pk], period=period)
+    alerts = list(
+        visible_alerts(request.user)
+        .filter(owner=location, status__in=Alert.UNRESOLVED)
+        .select_related("rule")[:10]
+    )
+    choices = None
+    if not user_is_hq(request.user):
+        choices = list(visible_locations(request.user).order_by("code")[:50])
+    return render(
+        request,
+        "monitoring/store_dashboard.html",
+        {
+            "location": location,
+            "locations": choices,
+            "period": period,
+            "periods": kpis.PERIODS,
+            "period_error": period_error,
+            "figures": figures,
+            "chart": daily_chart(series),
+            "alerts": alerts,
+            "ship_window_hours": int(kpis.SHIP_WINDOW.total_seconds() // 3600),
+        },
+    )
+
+
+def _network_rows(period, now) -> list[dict]:
+    by_location = kpis.network_kpis(period=period, now=now)
+    rows = []
+    for location in Location.objects.order_by("code"):
+        row = by_location.get(location.pk)
+        if row is None:
+            row = kpis._rates(
+                {
+                    "received": 0,
+                    "accepted": 0,
+                    "rejected": 0,
+                    "expired": 0,
+                    "canceled": 0,
+                    "fulfilled": 0,
+                    "on_time": 0,
+                    "late_now": 0,
+                }
+            )
+            row["time_to_accept"] = row["time_to_ship"] = kpis.EMPTY_DURATIONS
+            row["open_alerts"] = 0
+        row["location_id"] = location.pk
+        row["location"] = location
+        row["code"] = location.code
+        row["accept_median"] = row["time_to_accept"]["median"]
+        row["ship_median"] = row["time_to_ship"]["median"]
+        rows.append(row)
+    return rows
+
+
+def _sorted(rows: list[dict], sort: str) -> list[dict]:
+    descending = sort.startswith("-")
+    field = sort.lstrip("-")
+    if field not in NETWORK_SORTS:
+        field, descending = "code", False
+    present = [row for row in rows if row[field] is not None]
+    missing = [row for row in rows if row[field] is None]
+    present.sort(key=lambda row: row[field], reverse=descending)
+    # Stores without a value go last in either direction.
+    return present + missing
+
+
+def _sync_health(now) -> dict:
+    checks = SyncCheck.objects.filter(checked_at__gte=now - timedelta(hours=1))
+    totals = checks.aggregate(responses=Sum("responses"), throttled=Sum("throttled"))
+    latest = SyncCheck.objects.first()
+    last_hook = (
+        HookNotification.objects.order_by("-pk")
+        .values_list("received_at", flat=True)
+        .first()
+    )
+    last_order = (
+        Order.objects.order_by("-pk").values_list("created_at", flat=True).first()
+    )
+    responses = totals["responses"] or 0
+    return {
+        "latest": latest,
+        "last_hook": last_hook,
+        "last_order": last_order,
+        "quarantined": QuarantinedDocument.objects.count(),
+        "throttled_rate": (
+            round(100 * (totals["throttled"] or 0) / responses, 1)
+            if responses
+            else None
+        ),
+        "responses": responses,
+    }
+
+
+@login_required
+def network_dashboard(request):
+    if not user_is_hq(request.user):
+        raise Http404("No such page.")
+    now = timezone.now()
+    period, period_error = _period(request, ZoneInfo(settings.TIME_ZONE))
+    rows = _network_rows(period, now)
+    sort = request.GET.get("sort") or "-received"
+    rows = _sorted(rows, sort)
+    low_on_time = kpis.outliers(rows, "on_time_rate", low=True)
+    high_cancellation = kpis.outliers(rows, "cancellation_rate", low=False)
+    for row in rows:
+        row["outlier"] = (
+            row["location_id"] in low_on_time or row["location_id"] in high_cancellation
+        )
+    ranked = [row for row in rows if row["on_time_rate"] is not None]
+    ranked.sort(key=lambda row: (row["on_time_rate"], row["fulfilled"]), reverse=True)
+    exceptions = RoutingCase.objects.filter(status=RoutingCase.Status.EXCEPTION)
+    context = {
+        "period": period,
+        "periods": kpis.PERIODS,
+        "period_error": period_error,
+        "rows": rows,
+        "sort": sort,
+        "sorts": NETWORK_SORTS,
+        "best": ranked[:5],
+        "worst": ranked[-5:][::-1] if len(ranked) > 5 else [],
+        "outliers": [row for row in rows if row["outlier"]],
+        "chart": daily_chart(kpis.daily_series(location_ids=None, period=period)),
+        "exception_count": exceptions.count(),
+        "exceptions": exceptions.select_related("order").order_by("-updated_at")[
+            :EXCEPTIONS_SHOWN
+        ],
+        "open_alerts": Alert.objects.filter(status__in=Alert.UNRESOLVED)
+        .values("severity")
+        .annotate(count=Count("pk"))
+        .order_by("severity"),
+        "sync": _sync_health(now),
+        "ship_window_hours": int(kpis.SHIP_WINDOW.total_seconds() // 3600),
+    }
+    return render(request, "monitoring/network_dashboard.html", context)
+
+
+@login_required
+def alert_list(request):
+    status = request.GET.get("status") or "unresolved"
+    alerts = visible_alerts(request.user).select_related("rule", "owner")
+    if status == "unresolved":
+        alerts = alerts.filter(status__in=Alert.UNRESOLVED)
+    elif status in Alert.Status.values:
+        alerts = alerts.filter(status=status)
+    paginator = Paginator(alerts.order_by("-opened_at", "-id"), ALERTS_PER_PAGE)
+    page = paginator.get_page(request.GET.get("page"))
+    return render(
+        request,
+        "monitoring/alert_list.html",
+        {"page": page, "status": status, "statuses": Alert.Status.choices},
+    )
+
+
+@require_POST
+@login_required
+def alert_action(request, pk: int, action: str):
+    alert = alert_for_user_or_404(request.user, pk=pk)
+    services = {"acknowledge": alert_acknowledge, "resolve": alert_resolve}
+    if action not in services:
+        raise Http404("No such action.")
+    try:
+        services[action](alert=alert, user=request.user)
+    except AlertTransitionError as error:
+        messages.error(request, str(error))
+    else:
+        if action == "acknowledge":
+            messages.success(request, _("Alert acknowledged."))
+        else:
+            messages.success(request, _("Alert resolved."))
+    target = request.POST.get("next", "")
+    if not url_has_allowed_host_and_scheme(
+        target, allowed_hosts={request.get_host()}, require_https=request.is_secure()
+    ):
+        target = reverse("monitoring:alerts")
+    return redirect(target)
