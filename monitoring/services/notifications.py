@@ -50,9 +50,18 @@ class NotificationSpec:
 
 def notifications_create(specs: list[NotificationSpec]) -> list[int]:
     """Store the notifications whose key is new and queue their delivery after
-    commit; return the ids of those not yet planned."""
+    commit; return the ids of the new ones."""
     if not specs:
         return []
+    keys = [spec.key for spec in specs]
+    existing = set(
+        Notification.objects.filter(key__in=keys).values_list("key", flat=True)
+    )
+    new_specs = [spec for spec in specs if spec.key not in existing]
+    if not new_specs:
+        return []
+    # A concurrent run may have stored some of them meanwhile; the unique key
+    # drops those, and re-planning a notification is harmless.
     Notification.objects.bulk_create(
         [
             Notification(
@@ -65,13 +74,13 @@ def notifications_create(specs: list[NotificationSpec]) -> list[int]:
                 body=spec.body,
                 payload=spec.payload or {},
             )
-            for spec in specs
+            for spec in new_specs
         ],
         ignore_conflicts=True,
     )
     ids = list(
         Notification.objects.filter(
-            key__in=[spec.key for spec in specs], planned_at__isnull=True
+            key__in=[spec.key for spec in new_specs], planned_at__isnull=True
         ).values_list("pk", flat=True)
     )
     if ids:
