@@ -16,5 +16,6 @@ urlpatterns = [
     path("routing/stock/", include("routing.stock_urls")),
     path("routing/simulations/", include("routing.simulation_urls")),
     path("routing/", include("routing.urls")),
+    path("finance/", include("finance.urls")),
     path("monitoring/", include("monitoring.urls")),
 ]

@@ -371,7 +371,49 @@ class SettlementPeriod(TimeStampedModel):
         return f"{self.legal_entity} {self.starts_on} – {self.ends_on}"
 
 
-class LedgerTransaction(models.Model):
+class AppendOnlyQuerySet(models.QuerySet):
+    """Refuses bulk updates and deletes, as PostgreSQL's triggers do, so the
+    rule holds on SQLite too."""
+
+    def update(self, **kwargs):
+        raise LedgerImmutableError(
+            _("%(model)s rows are append-only and cannot be updated.")
+            % {"model": self.model._meta.verbose_name}
+        )
+
+    def delete(self):
+        raise LedgerImmutableError(
+            _("%(model)s rows are append-only and cannot be deleted.")
+            % {"model": self.model._meta.verbose_name}
+        )
+
+
+class LedgerImmutableError(Exception):
+    """A change to a ledger row that may only be inserted."""
+
+
+class AppendOnlyModel(models.Model):
+    objects = AppendOnlyQuerySet.as_manager()
+
+    class Meta:
+        abstract = True
+
+    def save(self, *args, **kwargs):
+        if self.pk is not None and not self._state.adding:
+            raise LedgerImmutableError(
+                _("%(model)s %(pk)s is append-only and cannot be changed.")
+                % {"model": self._meta.verbose_name, "pk": self.pk}
+            )
+        super().save(*args, **kwargs)
+
+    def delete(self, *args, **kwargs):
+        raise LedgerImmutableError(
+            _("%(model)s %(pk)s is append-only and cannot be deleted.")
+            % {"model": self._meta.verbose_name, "pk": self.pk}
+        )
+
+
+class LedgerTransaction(AppendOnlyModel):
     """One business event, posted once: its entries debit and credit equal sums."""
 
     class Kind(models.TextChoices):
@@ -462,7 +504,7 @@ class LedgerTransaction(models.Model):
         return self.idempotency_key
 
 
-class LedgerEntry(models.Model):
+class LedgerEntry(AppendOnlyModel):
     """One debit or credit of a transaction. Rows are never updated or deleted."""
 
     transaction = models.ForeignKey(
@@ -528,7 +570,7 @@ class LedgerEntry(models.Model):
         return self.credit - self.debit
 
 
-class LineShare(models.Model):
+class LineShare(AppendOnlyModel):
     """A party's share of one order line for one entry type, stored when computed.
 
     Amounts are credit-positive (what the account's owner gains from the line);

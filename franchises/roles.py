@@ -10,7 +10,7 @@ from django.db.models import Q
 
 from franchises.models import Membership
 
-ADMIN_APPS = ("franchises", "orders", "routing", "django_celery_beat")
+ADMIN_APPS = ("franchises", "orders", "routing", "finance", "django_celery_beat")
 # (app label, model) pairs each role may add, change and delete, besides viewing.
 ROLE_EDITS = {
     Membership.Role.HQ_OPS: {
@@ -21,6 +21,11 @@ ROLE_EDITS = {
     },
     Membership.Role.HQ_FINANCE: {
         ("franchises", "legalentity"),
+        ("finance", "contract"),
+        ("finance", "salescode"),
+        # Adding a transaction is posting a manual adjustment; the admin
+        # offers no change or delete for ledger rows.
+        ("finance", "ledgertransaction"),
     },
 }
 GROUP_NAMES = {

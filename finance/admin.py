@@ -1,0 +1,209 @@
+"""Admin for finance: HQ finance edits contracts and sales codes (audited) and
+posts manual adjustments; the ledger itself is read-only."""
+
+from django.contrib import admin, messages
+from django.contrib.auth.models import User
+from django.core.exceptions import PermissionDenied
+from django.db.models import Q
+from django.shortcuts import redirect, render
+from django.urls import path, reverse
+from django.utils import timezone
+from django.utils.translation import gettext as _
+from simple_history.admin import SimpleHistoryAdmin
+
+from finance.forms import AdjustmentForm
+from finance.models import (
+    Account,
+    Contract,
+    LedgerEntry,
+    LedgerTransaction,
+    LineShare,
+    OrderRoles,
+    SalesCode,
+    SettlementPeriod,
+    SuspenseItem,
+)
+from finance.services.contracts import contract_save
+from finance.services.ledger import EntryLine, LedgerError
+from finance.services.manual import APPROVER_ROLES, adjustment_post
+from franchises.access import user_is_hq
+from orders.admin import ViewOnlyAdmin, ViewOnlyInline
+
+
+@admin.register(Contract)
+class ContractAdmin(SimpleHistoryAdmin):
+    list_display = (
+        "legal_entity",
+        "valid_from",
+        "valid_until",
+        "commission_merchandise_percent",
+        "royalty_percent",
+        "marketing_fund_percent",
+        "payment_fee_payer",
+        "rounding",
+    )
+    list_filter = ("payment_fee_payer", "rounding", "settlement_period")
+    search_fields = ("legal_entity__legal_name", "legal_entity__cnpj")
+    autocomplete_fields = ("legal_entity",)
+
+    def save_model(self, request, obj, form, change):
+        contract_save(contract=obj)
+
+
+@admin.register(SalesCode)
+class SalesCodeAdmin(SimpleHistoryAdmin):
+    list_display = ("code", "location")
+    search_fields = ("code", "location__code", "location__name")
+    autocomplete_fields = ("location",)
+
+
+@admin.register(Account)
+class AccountAdmin(ViewOnlyAdmin):
+    list_display = ("legal_entity", "purpose")
+    list_filter = ("purpose",)
+    search_fields = ("legal_entity__legal_name", "legal_entity__cnpj")
+
+
+@admin.register(SettlementPeriod)
+class SettlementPeriodAdmin(ViewOnlyAdmin):
+    list_display = ("legal_entity", "starts_on", "ends_on", "status", "closed_at")
+    list_filter = ("status",)
+
+
+class LedgerEntryInline(ViewOnlyInline):
+    model = LedgerEntry
+    fields = (
+        "account",
+        "entry_type",
+        "location",
+        "period",
+        "debit",
+        "credit",
+        "original_entry",
+    )
+
+
+@admin.register(LedgerTransaction)
+class LedgerTransactionAdmin(ViewOnlyAdmin):
+    list_display = (
+        "pk",
+        "kind",
+        "idempotency_key",
+        "order",
+        "occurred_at",
+        "posted_at",
+        "is_late",
+    )
+    list_filter = ("kind", "is_late")
+    search_fields = ("idempotency_key", "order__vtex_order_id")
+    list_select_related = ("order",)
+    inlines = [LedgerEntryInline]
+    change_list_template = "finance/admin_transaction_change_list.html"
+
+    def get_urls(self):
+        name = f"{self.opts.app_label}_{self.opts.model_name}_adjustment"
+        view = self.admin_site.admin_view(self.adjustment_view)
+        return [path("adjustment/", view, name=name), *super().get_urls()]
+
+    def adjustment_view(self, request):
+        """Post a manual adjustment, approved by another HQ finance user."""
+        if not (
+            request.user.has_perm("finance.add_ledgertransaction")
+            and user_is_hq(request.user)
+        ):
+            raise PermissionDenied
+        approvers = (
+            User.objects.filter(is_active=True)
+            .filter(Q(is_superuser=True) | Q(memberships__role__in=APPROVER_ROLES))
+            .exclude(pk=request.user.pk)
+            .distinct()
+            .order_by("username")
+        )
+        form = AdjustmentForm(request.POST or None, approvers=approvers)
+        if request.method == "POST" and form.is_valid():
+            data = form.cleaned_data
+            entries = [
+                EntryLine(account, "adjustment", debit=debit, credit=credit)
+                for account, debit, credit in form.entry_rows()
+            ]
+            try:
+                posted = adjustment_post(
+                    reference=data["reference"],
+                    entries=entries,
+                    reason=data["reason"],
+                    created_by=request.user,
+                    approved_by=data["approver"],
+                    occurred_at=timezone.now(),
+                )
+            except LedgerError as error:
+                form.add_error(None, str(error))
+            else:
+                messages.success(
+                    request,
+                    _("Adjustment %(key)s posted.") % {"key": posted.idempotency_key},
+                )
+                return redirect(
+                    reverse("admin:finance_ledgertransaction_change", args=[posted.pk])
+                )
+        context = {
+            **self.admin_site.each_context(request),
+            "form": form,
+            "opts": self.opts,
+            "title": _("Post a manual adjustment"),
+        }
+        return render(request, "finance/admin_adjustment.html", context)
+
+
+@admin.register(LedgerEntry)
+class LedgerEntryAdmin(ViewOnlyAdmin):
+    list_display = (
+        "transaction",
+        "account",
+        "entry_type",
+        "location",
+        "period",
+        "debit",
+        "credit",
+    )
+    list_filter = ("entry_type", "account__purpose")
+    search_fields = ("transaction__idempotency_key",)
+    list_select_related = ("transaction", "account__legal_entity", "location", "period")
+
+
+@admin.register(OrderRoles)
+class OrderRolesAdmin(ViewOnlyAdmin):
+    list_display = (
+        "order",
+        "credited_location",
+        "credit_reason",
+        "fulfilling_location",
+        "invoicing_cnpj",
+        "cnpj_mismatch",
+        "collecting_payment_account",
+        "frozen_at",
+    )
+    list_filter = ("credit_reason", "cnpj_mismatch")
+    search_fields = ("order__vtex_order_id", "invoice_key")
+    list_select_related = ("order", "credited_location", "fulfilling_location")
+
+
+@admin.register(LineShare)
+class LineShareAdmin(ViewOnlyAdmin):
+    list_display = (
+        "roles",
+        "item_index",
+        "quantity",
+        "entry_type",
+        "account",
+        "amount",
+    )
+    list_filter = ("entry_type",)
+    search_fields = ("roles__order__vtex_order_id",)
+    list_select_related = ("roles__order", "roles__fulfilling_location", "account")
+
+
+@admin.register(SuspenseItem)
+class SuspenseItemAdmin(ViewOnlyAdmin):
+    list_display = ("reference", "reason", "status", "order", "amount", "created_at")
+    list_filter = ("reason", "status")
+    search_fields = ("reference", "order__vtex_order_id")

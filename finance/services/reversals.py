@@ -1,0 +1,430 @@
+"""Returns and chargebacks: reversing stored line shares pro rata.
+
+A reversal never recomputes shares from today's contract. It takes what is
+left of each stored share (the sale's shares minus earlier reversals) and
+reverses a fraction of it. Within each entry type the credits and debits are
+reversed by the same amount, so every reversal stays balanced.
+"""
+
+import logging
+from collections import defaultdict
+from dataclasses import dataclass
+from datetime import datetime
+from decimal import Decimal
+
+from django.db import transaction
+from django.db.models import Sum
+from django.utils.translation import gettext as _
+
+from finance.allocation import ZERO, allocate, money_sum, round_money
+from finance.models import (
+    Account,
+    LedgerTransaction,
+    LineShare,
+    OrderRoles,
+)
+from finance.services.ledger import (
+    EntryLine,
+    LedgerError,
+    account_get,
+    entries_from_amounts,
+    franchisor_entity,
+    transaction_post,
+)
+from finance.settlement import EntryType
+from franchises.models import Location
+
+logger = logging.getLogger(__name__)
+Kind = LedgerTransaction.Kind
+GroupKey = tuple[int, str, int | None]  # account id, entry type, location id
+
+
+@dataclass(frozen=True)
+class LineReversal:
+    """How much of one line's remaining shares to reverse: `numerator` /
+    `denominator` of each, or all of them when `numerator` is None.
+
+    `sale_amount`, when given, is the exact sale amount to reverse, and
+    `quantity` the units leaving the line.
+    """
+
+    numerator: Decimal | None = None
+    denominator: Decimal | None = None
+    quantity: int = 0
+    sale_amount: Decimal | None = None
+
+
+def remaining_shares(
+    roles: OrderRoles,
+) -> dict[int, dict[int, dict[GroupKey, Decimal]]]:
+    """What is left of each share of the part: {roles id: {item index: {group:
+    amount}}}, without groups that are fully reversed."""
+    rows = (
+        LineShare.objects.filter(roles=roles)
+        .values("item_index", "account_id", "entry_type", "location_id")
+        .annotate(total=Sum("amount"))
+        .order_by("item_index", "entry_type", "account_id", "location_id")
+    )
+    remaining: dict[int, dict[GroupKey, Decimal]] = defaultdict(dict)
+    for row in rows:
+        total = money_sum(row["total"])
+        if total:
+            key = (row["account_id"], row["entry_type"], row["location_id"])
+            remaining[row["item_index"]][key] = total
+    return {roles.pk: dict(remaining)}
+
+
+def remaining_units(roles: OrderRoles) -> dict[int, int]:
+    rows = (
+        LineShare.objects.filter(roles=roles, entry_type=EntryType.SALE)
+        .values("item_index")
+        .annotate(units=Sum("quantity"))
+    )
+    return {row["item_index"]: row["units"] for row in rows}
+
+
+def remaining_sale(roles: OrderRoles) -> dict[int, Decimal]:
+    rows = (
+        LineShare.objects.filter(roles=roles, entry_type=EntryType.SALE)
+        .values("item_index")
+        .annotate(total=Sum("amount"))
+        .order_by("item_index")
+    )
+    totals = {row["item_index"]: money_sum(row["total"]) for row in rows}
+    return {index: total for index, total in totals.items() if total}
+
+
+def _type_reversal(
+    groups: dict[GroupKey, Decimal], spec: LineReversal, *, is_sale: bool, mode: str
+) -> dict[GroupKey, Decimal]:
+    """Credit-positive amounts that reverse `spec`'s part of one entry type."""
+    if spec.numerator is None:
+        return {key: -amount for key, amount in groups.items() if amount}
+    positives = {key: amount for key, amount in groups.items() if amount > 0}
+    negatives = {key: -amount for key, amount in groups.items() if amount < 0}
+    credit_total = sum(positives.values(), ZERO)
+    debit_total = sum(negatives.values(), ZERO)
+    ratio = spec.numerator / spec.denominator
+    if is_sale and spec.sale_amount is not None:
+        take_credit = spec.sale_amount
+    else:
+        take_credit = round_money(credit_total * ratio, mode=mode)
+    if credit_total == debit_total:
+        take_debit = take_credit
+    else:
+        take_debit = round_money(debit_total * ratio, mode=mode)
+
+    result: dict[GroupKey, Decimal] = {}
+    for side, total, sign in ((positives, take_credit, -1), (negatives, take_debit, 1)):
+        if not side or total == 0:
+            continue
+        keys = sorted(side)
+        for key, part in zip(
+            keys, allocate(total, [side[k] for k in keys]), strict=True
+        ):
+            if part:
+                result[key] = sign * part
+    return result
+
+
+def shares_reverse(
+    *,
+    kind: str,
+    key: str,
+    roles_lines: dict[tuple[OrderRoles, int], LineReversal | None],
+    occurred_at: datetime,
+    original: LedgerTransaction | None,
+    balancing: str,
+    reason: str = "",
+) -> bool:
+    """Post one transaction reversing part of the stored shares of the given
+    (roles, item index) lines, balanced by a credit to the `balancing` account
+    of the collecting entity; return whether this call posted it."""
+    if LedgerTransaction.objects.filter(idempotency_key=key).exists():
+        return False
+    franchisor = franchisor_entity()
+    amounts: dict[GroupKey, Decimal] = defaultdict(Decimal)
+    share_rows = []
+    balancing_accounts: dict[int, Account] = {}
+    balancing_total: dict[int, Decimal] = defaultdict(Decimal)
+    for (roles, index), spec in roles_lines.items():
+        spec = spec or LineReversal()
+        mode = roles.contract.rounding if roles.contract else "half_even"
+        groups = remaining_shares(roles)[roles.pk].get(index, {})
+        by_type: dict[str, dict[GroupKey, Decimal]] = defaultdict(dict)
+        for group, amount in groups.items():
+            by_type[group[1]][group] = amount
+        for entry_type, type_groups in sorted(by_type.items()):
+            reversal = _type_reversal(
+                type_groups,
+                spec,
+                is_sale=entry_type == EntryType.SALE,
+                mode=mode,
+            )
+            for group, amount in reversal.items():
+                amounts[group] += amount
+                share_rows.append((roles, index, -spec.quantity, group, amount))
+        entity = roles.collecting_entity or franchisor
+        balancing_accounts[entity.pk] = account_get(
+            legal_entity=entity, purpose=balancing
+        )
+        balancing_total[entity.pk] -= sum(
+            (row[4] for row in share_rows if row[0] is roles and row[1] == index),
+            ZERO,
+        )
+
+    accounts = Account.objects.in_bulk({group[0] for group in amounts})
+    locations = Location.objects.in_bulk(
+        {group[2] for group in amounts if group[2] is not None}
+    )
+    entries = entries_from_amounts(
+        {
+            (accounts[account_id], entry_type, locations.get(location_id)): amount
+            for (account_id, entry_type, location_id), amount in amounts.items()
+        }
+    )
+    for entity_pk, total in balancing_total.items():
+        if total > 0:
+            entries.append(EntryLine(balancing_accounts[entity_pk], kind, credit=total))
+        elif total < 0:
+            entries.append(EntryLine(balancing_accounts[entity_pk], kind, debit=-total))
+    if not entries:
+        return False
+    first_roles = next(iter(roles_lines))[0]
+    posted, created = transaction_post(
+        kind=kind,
+        idempotency_key=key,
+        occurred_at=occurred_at,
+        entries=entries,
+        order=first_roles.order,
+        roles=first_roles if len({r.pk for r, _i in roles_lines}) == 1 else None,
+        original=original,
+        reason=reason,
+        description=f"{Kind(kind).label} · {first_roles.order.vtex_order_id}",
+    )
+    if created:
+        LineShare.objects.bulk_create(
+            [
+                LineShare(
+                    roles=roles,
+                    transaction=posted,
+                    item_index=index,
+                    quantity=quantity,
+                    entry_type=group[1],
+                    account=accounts[group[0]],
+                    location=locations.get(group[2]),
+                    amount=amount,
+                )
+                for roles, index, quantity, group, amount in share_rows
+            ]
+        )
+    return created
+
+
+def order_return_settle(
+    *,
+    roles: OrderRoles,
+    return_id: str,
+    lines: list[tuple[int, int]],
+    occurred_at: datetime,
+) -> LedgerTransaction:
+    """Reverse the shares of returned units of one invoiced part, pro rata to
+    the units each line still has; a repeated `return_id` posts nothing."""
+    from finance.services.posting import transaction_key
+
+    order = roles.order
+    return_id = (return_id or "").strip()
+    if not return_id:
+        raise LedgerError(_("A return needs an id, such as its input invoice number."))
+    key = transaction_key(order, Kind.RETURN, roles, return_id)
+    existing = LedgerTransaction.objects.filter(idempotency_key=key).first()
+    if existing:
+        return existing
+    with transaction.atomic():
+        OrderRoles.objects.select_for_update().filter(pk=roles.pk).first()
+        units = remaining_units(roles)
+        specs = _return_specs(order, units, lines)
+        sale = LedgerTransaction.objects.get(
+            idempotency_key=transaction_key(order, Kind.SALE, roles)
+        )
+        shares_reverse(
+            kind=Kind.RETURN,
+            key=key,
+            roles_lines={(roles, index): spec for index, spec in specs.items()},
+            occurred_at=occurred_at,
+            original=sale,
+            balancing=Account.Purpose.PROVIDER_CLEARING,
+        )
+    return LedgerTransaction.objects.get(idempotency_key=key)
+
+
+def _return_specs(order, units: dict[int, int], lines) -> dict[int, LineReversal]:
+    if not lines:
+        raise LedgerError(_("A return needs at least one line."))
+    if not units:
+        raise LedgerError(
+            _("Order %(order)s has no posted sale for this part to return.")
+            % {"order": order.vtex_order_id}
+        )
+    requested: dict[int, int] = defaultdict(int)
+    for index, quantity in lines:
+        if quantity <= 0:
+            raise LedgerError(
+                _("Returned quantity of item %(index)s must be positive, got %(qty)s.")
+                % {"index": index, "qty": quantity}
+            )
+        requested[index] += quantity
+    specs = {}
+    for index, quantity in sorted(requested.items()):
+        left = units.get(index, 0)
+        if quantity > left:
+            raise LedgerError(
+                _(
+                    "Item %(index)s of order %(order)s has %(left)s units left to "
+                    "return; %(qty)s requested."
+                )
+                % {
+                    "index": index,
+                    "order": order.vtex_order_id,
+                    "left": left,
+                    "qty": quantity,
+                }
+            )
+        if quantity == left:
+            specs[index] = LineReversal(quantity=quantity)
+        else:
+            specs[index] = LineReversal(
+                numerator=Decimal(quantity),
+                denominator=Decimal(left),
+                quantity=quantity,
+            )
+    return specs
+
+
+def chargeback_key(payable_id: str, outcome: str) -> str:
+    return f"chargeback:{payable_id}:{outcome}"
+
+
+def chargeback_hold(
+    *, order, payable_id: str, amount: Decimal, occurred_at: datetime
+) -> LedgerTransaction:
+    """Hold a disputed amount that the provider withheld: the collecting
+    entity's clearing account moves to chargebacks held."""
+    payable_id = (payable_id or "").strip()
+    if not payable_id:
+        raise LedgerError(_("A chargeback needs the provider's payable id."))
+    key = chargeback_key(payable_id, "held")
+    existing = LedgerTransaction.objects.filter(idempotency_key=key).first()
+    if existing:
+        return existing
+    all_roles = list(OrderRoles.objects.filter(order=order).order_by("pk"))
+    paid = sum((sum(remaining_sale(r).values(), ZERO) for r in all_roles), ZERO)
+    if amount <= 0 or amount > paid:
+        raise LedgerError(
+            _(
+                "Invalid chargeback amount %(amount)s for order %(order)s: it must "
+                "be positive and at most the %(paid)s still settled."
+            )
+            % {"amount": amount, "order": order.vtex_order_id, "paid": paid}
+        )
+    entity = all_roles[0].collecting_entity or franchisor_entity()
+    held = account_get(legal_entity=entity, purpose=Account.Purpose.CHARGEBACKS_HELD)
+    clearing = account_get(
+        legal_entity=entity, purpose=Account.Purpose.PROVIDER_CLEARING
+    )
+    posted, _created = transaction_post(
+        kind=Kind.CHARGEBACK_HELD,
+        idempotency_key=key,
+        occurred_at=occurred_at,
+        entries=[
+            EntryLine(held, Kind.CHARGEBACK_HELD, debit=amount),
+            EntryLine(clearing, Kind.CHARGEBACK_HELD, credit=amount),
+        ],
+        order=order,
+        description=f"{Kind.CHARGEBACK_HELD.label} · {payable_id}",
+    )
+    return posted
+
+
+def chargeback_resolve(
+    *, payable_id: str, won: bool, occurred_at: datetime
+) -> LedgerTransaction:
+    """Settle a held chargeback. Won: the provider pays the amount back. Lost:
+    the order's stored shares are reversed pro rata for the amount."""
+    held = LedgerTransaction.objects.filter(
+        idempotency_key=chargeback_key(payable_id, "held")
+    ).first()
+    if held is None:
+        raise LedgerError(
+            _("No chargeback is held for payable %(id)s.") % {"id": payable_id}
+        )
+    outcome, other = ("won", "lost") if won else ("lost", "won")
+    key = chargeback_key(payable_id, outcome)
+    existing = LedgerTransaction.objects.filter(idempotency_key=key).first()
+    if existing:
+        return existing
+    if LedgerTransaction.objects.filter(
+        idempotency_key=chargeback_key(payable_id, other)
+    ).exists():
+        raise LedgerError(
+            _("The chargeback of payable %(id)s was already %(other)s.")
+            % {"id": payable_id, "other": other}
+        )
+    held_entry = held.entries.get(debit__gt=0)
+    amount = held_entry.debit
+    if won:
+        clearing = account_get(
+            legal_entity=held_entry.account.legal_entity,
+            purpose=Account.Purpose.PROVIDER_CLEARING,
+        )
+        posted, _created = transaction_post(
+            kind=Kind.CHARGEBACK_WON,
+            idempotency_key=key,
+            occurred_at=occurred_at,
+            entries=[
+                EntryLine(clearing, Kind.CHARGEBACK_WON, debit=amount),
+                EntryLine(held_entry.account, Kind.CHARGEBACK_WON, credit=amount),
+            ],
+            order=held.order,
+            original=held,
+            description=f"{Kind.CHARGEBACK_WON.label} · {payable_id}",
+        )
+        return posted
+    with transaction.atomic():
+        _chargeback_lose(held, key, amount, occurred_at)
+    return LedgerTransaction.objects.get(idempotency_key=key)
+
+
+def _chargeback_lose(held, key, amount, occurred_at) -> None:
+    lines = []
+    for roles in OrderRoles.objects.filter(order=held.order).order_by("pk"):
+        for index, sale in sorted(remaining_sale(roles).items()):
+            lines.append((roles, index, sale))
+    settled = sum((sale for _r, _i, sale in lines), ZERO)
+    if amount > settled:
+        raise LedgerError(
+            _(
+                "The chargeback of %(amount)s exceeds the %(settled)s still settled "
+                "for order %(order)s; post a manual adjustment instead."
+            )
+            % {"amount": amount, "settled": settled, "order": held.order.vtex_order_id}
+        )
+    parts = allocate(amount, [sale for _r, _i, sale in lines])
+    roles_lines = {}
+    for (roles, index, sale), part in zip(lines, parts, strict=True):
+        if part == 0:
+            continue
+        if part == sale:
+            roles_lines[(roles, index)] = LineReversal()
+        else:
+            roles_lines[(roles, index)] = LineReversal(
+                numerator=part, denominator=sale, sale_amount=part
+            )
+    shares_reverse(
+        kind=Kind.CHARGEBACK_LOST,
+        key=key,
+        roles_lines=roles_lines,
+        occurred_at=occurred_at,
+        original=held,
+        balancing=Account.Purpose.CHARGEBACKS_HELD,
+    )
