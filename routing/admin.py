@@ -70,12 +70,25 @@ class RoutingPolicyAdmin(SimpleHistoryAdmin):
     readonly_fields = ["status", "activated_at"]
     actions = ["activate", "copy_to_draft"]
 
-    def get_readonly_fields(self, request, obj=None):
-        # Only drafts are edited; an active or archived version is what
-        # past decisions used and stays as it was.
+    object_history_template = "routing/policy_history.html"
+
+    def has_change_permission(self, request, obj=None):
+        # Only drafts are edited; an active or archived version is what past
+        # decisions used and stays as it was. Without the change permission
+        # the admin shows the version read-only, with no Save buttons, and
+        # rejects a POST.
         if obj is not None and obj.status != RoutingPolicy.Status.DRAFT:
-            return [f.name for f in RoutingPolicy._meta.fields]
-        return self.readonly_fields
+            return False
+        return super().has_change_permission(request, obj)
+
+    def revert_disabled(self, request, obj=None):
+        return obj is not None and obj.status != RoutingPolicy.Status.DRAFT
+
+    def history_view(self, request, object_id, extra_context=None):
+        context = {"step_history": policy_step_history(policy_id=object_id)}
+        return super().history_view(
+            request, object_id, {**context, **(extra_context or {})}
+        )
 
     @admin.action(description=_("Activate the selected draft"))
     def activate(self, request, queryset):
@@ -96,6 +109,47 @@ class RoutingPolicyAdmin(SimpleHistoryAdmin):
         for policy in queryset.order_by("pk"):
             draft = policy_new_draft(policy=policy)
             self.message_user(request, _("Created %(name)s.") % {"name": draft})
+
+
+# Step changes listed on a policy's history page, newest first.
+MAX_STEP_HISTORY = 200
+STEP_HISTORY_FIELDS = ("position", "kind", "name", "params", "weight")
+
+
+def policy_step_history(*, policy_id) -> list[dict]:
+    """List the audit records of a policy's steps, deleted steps included,
+    each with who, when, the kind of change and the fields it changed."""
+    records = list(
+        PolicyStep.history.filter(policy_id=policy_id)
+        .select_related("history_user")
+        .order_by("history_date", "history_id")
+    )
+    previous: dict[int, object] = {}
+    rows = []
+    for record in records:
+        before = previous.get(record.id)
+        changes = []
+        for name in STEP_HISTORY_FIELDS:
+            new = getattr(record, name)
+            old = getattr(before, name) if before is not None else None
+            if before is None or old != new:
+                changes.append(
+                    {
+                        "field": PolicyStep._meta.get_field(name).verbose_name,
+                        "old": "" if before is None else old,
+                        "new": new,
+                    }
+                )
+        previous[record.id] = record
+        rows.append(
+            {
+                "record": record,
+                "action": record.get_history_type_display(),
+                "changes": changes if record.history_type != "-" else [],
+            }
+        )
+    rows.reverse()
+    return rows[:MAX_STEP_HISTORY]
 
 
 @admin.register(StockLevel)

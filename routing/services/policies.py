@@ -5,6 +5,7 @@ import logging
 from django.db import transaction
 from django.db.models import Max
 from django.utils import timezone
+from simple_history.utils import bulk_create_with_history
 
 from orders.models import Order
 from routing.engine import Policy, Step, validate_step
@@ -36,12 +37,13 @@ def policy_for_order(
 
     Returns None when no active policy matches."""
     for policy in policies if policies is not None else policies_active():
-        if _matches(policy, order, delivery_channel):
+        if policy_matches(policy, order, delivery_channel):
             return policy
     return None
 
 
-def _matches(policy: RoutingPolicy, order: Order, delivery_channel: str) -> bool:
+def policy_matches(policy: RoutingPolicy, order: Order, delivery_channel: str) -> bool:
+    """Return whether the order meets every condition of the policy."""
     if policy.sales_channels and order.sales_channel not in policy.sales_channels:
         return False
     if policy.delivery_channels and delivery_channel not in policy.delivery_channels:
@@ -115,15 +117,18 @@ def policy_new_draft(*, policy: RoutingPolicy) -> RoutingPolicy:
         draft.status = RoutingPolicy.Status.DRAFT
         draft.activated_at = None
         draft.save()
-        PolicyStep.objects.bulk_create(
-            PolicyStep(
-                policy=draft,
-                position=step.position,
-                kind=step.kind,
-                name=step.name,
-                params=step.params,
-                weight=step.weight,
-            )
-            for step in steps
+        bulk_create_with_history(
+            [
+                PolicyStep(
+                    policy=draft,
+                    position=step.position,
+                    kind=step.kind,
+                    name=step.name,
+                    params=step.params,
+                    weight=step.weight,
+                )
+                for step in steps
+            ],
+            PolicyStep,
         )
     return draft

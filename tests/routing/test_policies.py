@@ -137,3 +137,80 @@ def test_policy_step_rejects_negative_weight(policy):
         step.full_clean()
 
     assert "weight" in caught.value.message_dict
+
+
+# Admin
+
+
+def policy_change_url(policy) -> str:
+    from django.urls import reverse
+
+    return reverse("admin:routing_routingpolicy_change", args=[policy.pk])
+
+
+@pytest.mark.django_db
+@pytest.mark.parametrize("status", ["active", "archived"])
+def test_admin_shows_no_save_for_non_draft(admin_client, policy, status):
+    RoutingPolicy.objects.filter(pk=policy.pk).update(status=status)
+
+    page = admin_client.get(policy_change_url(policy)).content.decode()
+
+    assert 'name="_save"' not in page
+    assert 'name="_continue"' not in page
+    assert 'name="_addanother"' not in page
+
+
+@pytest.mark.django_db
+def test_admin_shows_save_for_draft(admin_client, policy):
+    draft = policy_new_draft(policy=policy)
+
+    page = admin_client.get(policy_change_url(draft)).content.decode()
+
+    assert 'name="_save"' in page
+
+
+@pytest.mark.django_db
+def test_admin_post_to_active_changes_nothing(admin_client, policy):
+    response = admin_client.post(policy_change_url(policy), {"name": "Mudada"})
+
+    policy.refresh_from_db()
+    assert response.status_code == 403
+    assert policy.name == "Padrão"
+
+
+@pytest.mark.django_db
+def test_admin_history_lists_step_changes(admin_client, admin_user, policy):
+    from django.urls import reverse
+
+    draft = policy_new_draft(policy=policy)
+    step = draft.steps.get(name="distance")
+    step.weight = Decimal("3")
+    step._history_user = admin_user
+    step.save()
+    removed = draft.steps.get(name="status")
+    removed._history_user = admin_user
+    removed.delete()
+    url = reverse("admin:routing_routingpolicy_history", args=[draft.pk])
+
+    response = admin_client.get(url)
+
+    rows = response.context["step_history"]
+    assert response.status_code == 200
+    assert [(row["record"].history_type, row["record"].name) for row in rows[:2]] == [
+        ("-", "status"),
+        ("~", "distance"),
+    ]
+    assert rows[0]["record"].history_user == admin_user
+    assert [
+        (str(change["field"]), change["old"], change["new"])
+        for change in rows[1]["changes"]
+    ] == [
+        (
+            str(PolicyStep._meta.get_field("weight").verbose_name),
+            Decimal("1.00"),
+            Decimal("3.00"),
+        )
+    ]
+    page = response.content.decode()
+    assert admin_user.get_username() in page
+    assert "<code>3,00</code>" in page
