@@ -1,8 +1,12 @@
 """Demo stock and a default routing policy, so the demo routes what it receives."""
 
 import random
+import zoneinfo
+from datetime import datetime, timedelta
 
 from django.db import transaction
+from django.utils import timezone
+from simple_history.utils import bulk_create_with_history
 
 from franchises.models import Location
 from orders.simulator.catalog import GIFTS, PRODUCTS
@@ -11,6 +15,10 @@ from routing.services.policies import policy_activate
 from routing.services.stock import StockRow, stock_levels_set
 
 DEMO_POLICY_KEY = "padrao"
+# The demo backfills the last four days of orders. A week of daily stock
+# counts lets a simulation of any of those days, and a few before, find stock.
+STOCK_HISTORY_DAYS = 7
+DEMO_TIME_ZONE = zoneinfo.ZoneInfo("America/Sao_Paulo")
 # Shopping-mall hours for the demo stores; DCs run around the clock.
 STORE_HOURS = [[day, "10:00", "22:00"] for day in range(6)] + [[6, "14:00", "20:00"]]
 DEMO_POLICY_STEPS = (
@@ -27,24 +35,44 @@ DEMO_POLICY_STEPS = (
 
 def demo_routing_load(seed: int = 11) -> dict[str, int]:
     """Give every location stock of the simulator's catalogue (a few SKUs
-    missing here and there) and activate the default policy. Runs once: a
-    network that already has stock or the policy keeps what it has."""
+    missing here and there), with a daily history of counts, and activate the
+    default policy. Runs once: a network that already has stock or the policy
+    keeps what it has."""
     created = {"stock_rows": 0, "policies": 0}
     with transaction.atomic():
         Location.objects.filter(kind=Location.Kind.STORE, opening_hours=[]).update(
             opening_hours=STORE_HOURS
         )
         if not StockLevel.objects.exists():
-            created["stock_rows"] = _stock_load(random.Random(seed))
+            created["stock_rows"] = _stock_load(random.Random(seed), timezone.now())
         if not RoutingPolicy.objects.filter(key=DEMO_POLICY_KEY).exists():
             _policy_load()
             created["policies"] = 1
     return created
 
 
-def _stock_load(rng: random.Random) -> int:
+def _stock_load(rng: random.Random, now: datetime) -> int:
+    """Count the stock at midnight of each of the last STOCK_HISTORY_DAYS days
+    and again now. Simulations replay past orders with the snapshots taken
+    before them, so without the history a past day would find no stock."""
+    locations = list(Location.objects.order_by("code"))
+    midnight = timezone.localtime(now, DEMO_TIME_ZONE).replace(
+        hour=0, minute=0, second=0, microsecond=0
+    )
+    for days_ago in range(STOCK_HISTORY_DAYS, 0, -1):
+        stock_levels_set(
+            rows=_stock_rows(rng, locations),
+            source=StockLevel.Source.CSV,
+            at=midnight - timedelta(days=days_ago),
+        )
+    return stock_levels_set(
+        rows=_stock_rows(rng, locations), source=StockLevel.Source.CSV, at=now
+    )
+
+
+def _stock_rows(rng: random.Random, locations: list[Location]) -> list[StockRow]:
     rows = []
-    for location in Location.objects.order_by("code"):
+    for location in locations:
         for product in PRODUCTS + GIFTS:
             if location.kind == Location.Kind.DC:
                 quantity = rng.randint(200, 800)
@@ -53,7 +81,7 @@ def _stock_load(rng: random.Random) -> int:
             else:
                 quantity = rng.randint(1, 25)
             rows.append(StockRow(location.pk, product.sku_id, quantity))
-    return stock_levels_set(rows=rows, source=StockLevel.Source.CSV)
+    return rows
 
 
 def _policy_load() -> None:
@@ -65,17 +93,20 @@ def _policy_load() -> None:
         max_parts=3,
         acceptance_sla_minutes=30,
     )
-    PolicyStep.objects.bulk_create(
-        PolicyStep(
-            policy=policy,
-            position=position,
-            kind=kind,
-            name=name,
-            params=params,
-            weight=weight,
-        )
-        for position, (kind, name, params, weight) in enumerate(
-            DEMO_POLICY_STEPS, start=1
-        )
+    bulk_create_with_history(
+        [
+            PolicyStep(
+                policy=policy,
+                position=position,
+                kind=kind,
+                name=name,
+                params=params,
+                weight=weight,
+            )
+            for position, (kind, name, params, weight) in enumerate(
+                DEMO_POLICY_STEPS, start=1
+            )
+        ],
+        PolicyStep,
     )
     policy_activate(policy=policy)

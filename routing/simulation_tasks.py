@@ -2,7 +2,7 @@
 
 from celery import shared_task
 
-from routing.services.simulation import simulation_run
+from routing.services.simulation import simulation_run, simulations_fail_stale
 
 # A run keeps its simulated stock and counters in memory, so it cannot be split
 # over several tasks. It gets up to two hours instead of the default limit.
@@ -18,3 +18,9 @@ SIMULATION_TIME_LIMIT = 2 * 60 * 60
 def simulation_run_task(run_id: int) -> None:
     """Run a queued simulation, leaving alone a run that a worker already claimed."""
     simulation_run(run_id=run_id)
+
+
+@shared_task
+def simulations_fail_stale_task() -> int:
+    """Fail running simulations whose worker stopped reporting progress."""
+    return simulations_fail_stale()

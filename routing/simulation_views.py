@@ -18,7 +18,11 @@ from django.utils.translation import gettext_lazy
 
 from franchises.access import user_is_hq
 from routing.models import RoutingPolicy, SimulationRun
-from routing.services.simulation import SimulationError, simulation_start
+from routing.services.simulation import (
+    SimulationError,
+    simulation_start,
+    simulations_fail_stale,
+)
 
 logger = logging.getLogger(__name__)
 
@@ -29,6 +33,17 @@ REFRESH_SECONDS = 5
 
 # The figures of a policy's results, in page order, with how each is shown.
 FIGURES = (
+    (
+        "orders_selected",
+        gettext_lazy("Orders whose conditions chose this version"),
+        "count",
+    ),
+    (
+        "orders_other_policy",
+        gettext_lazy("Orders taken by another active policy"),
+        "count",
+    ),
+    ("orders_unmatched", gettext_lazy("Orders no policy's conditions chose"), "count"),
     ("routed", gettext_lazy("Orders routed"), "count"),
     ("unroutable", gettext_lazy("Orders without a feasible location"), "count"),
     ("split_orders", gettext_lazy("Split orders"), "count"),
@@ -161,6 +176,9 @@ def simulation_list(request):
     else:
         form = initial_form()
 
+    # Runs whose worker died show as failed here, with the reason, even
+    # without the periodic task.
+    simulations_fail_stale()
     runs = SimulationRun.objects.select_related("policy", "baseline", "created_by")
     page = Paginator(runs, PAGE_SIZE).get_page(request.GET.get("page"))
     context = {"form": form, "page": page, "rows": [run_row(run) for run in page]}
@@ -182,6 +200,7 @@ def progress_percent(run: SimulationRun) -> int:
 @login_required
 def simulation_detail(request, pk):
     hq_or_404(request.user)
+    simulations_fail_stale()
     run = get_object_or_404(
         SimulationRun.objects.select_related("policy", "baseline", "created_by"),
         pk=pk,

@@ -4,8 +4,16 @@ Every completed order created in the period is routed twice, once per policy,
 in creation order. Each policy runs in its own in-memory copy of the network.
 An order is routed with the stock of the snapshots taken at or before its
 creation, minus what earlier simulated orders of the same policy took since
-those snapshots, and with the capacity counters of its simulated day. Nothing is written except the
-`SimulationRun` row, so decisions, assignments and stock stay untouched.
+those snapshots, and with the capacity counters of its simulated day.
+
+Policy conditions apply as in live routing. Each side replays the active
+policies of today with its own version in place of its key's active one, and
+an order goes to the first of them whose conditions it meets. Orders that
+another policy takes, or that no policy takes, are counted apart.
+
+Nothing is written except the `SimulationRun` row, so decisions, assignments
+and stock stay untouched. A running run refreshes `updated_at` at least every
+HEARTBEAT_INTERVAL; `simulations_fail_stale` fails runs that stopped doing so.
 """
 
 import logging
@@ -45,7 +53,12 @@ from routing.models import (
     StockSnapshot,
 )
 from routing.services.candidates import PERFORMANCE_WINDOW, order_input
-from routing.services.policies import PolicyError, policy_engine_form
+from routing.services.policies import (
+    PolicyError,
+    policies_active,
+    policy_engine_form,
+    policy_matches,
+)
 from routing.services.stock import stock_at
 
 logger = logging.getLogger(__name__)
@@ -67,11 +80,22 @@ PROMISE_KM_PER_DAY = 500.0
 CAPACITY_TIME_ZONE = zoneinfo.ZoneInfo("America/Sao_Paulo")
 # Malformed orders logged one by one per run; the rest are only counted.
 LOGGED_INVALID_ORDERS = 10
+# A running run writes its progress at least this often, even inside a batch.
+HEARTBEAT_INTERVAL = timedelta(seconds=30)
+# A running run without progress for this long is taken for dead: its worker
+# was killed, lost its machine, or hit the task's hard time limit. Twenty
+# heartbeats leave room for a slow database.
+STALE_AFTER = timedelta(minutes=10)
 
 
 class SimulationError(Exception):
     """Raised when a simulation cannot start. The message gives the reason and
     what to change."""
+
+
+class SimulationStopped(Exception):
+    """Raised inside a run when its row is no longer running, because
+    `simulations_fail_stale` failed it meanwhile."""
 
 
 def simulation_start(
@@ -189,14 +213,18 @@ def simulation_run(*, run_id: int) -> SimulationRun | None:
         logger.info("Simulation %s skipped because it is not queued", run_id)
         return None
 
-    # NOTE: a worker killed mid-run leaves the run in "running" for good,
-    # because the claim above only takes queued runs.
+    # A worker killed from here on leaves the run "running" until
+    # `simulations_fail_stale` sees that its heartbeat stopped.
     run = SimulationRun.objects.select_related("policy", "baseline").get(pk=run_id)
 
     started = time.monotonic()
     logger.info("Simulation %s started", run_id)
     try:
         results = _replay(run)
+    except SimulationStopped:
+        logger.warning(
+            "Simulation %s stopped because it was failed as stale meanwhile", run_id
+        )
     except Exception as error:
         # Any failure, including a policy edited into an invalid state since
         # the run was queued, ends the run with the error shown on its page.
@@ -215,6 +243,76 @@ def simulation_run(*, run_id: int) -> SimulationRun | None:
     return SimulationRun.objects.get(pk=run_id)
 
 
+def simulations_fail_stale(*, now: datetime | None = None) -> int:
+    """Fail every running run whose progress has not moved for STALE_AFTER,
+    with the reason on its page. Returns how many were failed."""
+    now = now or timezone.now()
+    cutoff = now - STALE_AFTER
+    stale = list(
+        SimulationRun.objects.filter(
+            status=SimulationRun.Status.RUNNING, updated_at__lt=cutoff
+        ).values_list("pk", "updated_at", "done", "total")
+    )
+    failed = 0
+    for run_id, updated_at, done, total in stale:
+        reason = _(
+            "The worker stopped reporting progress at %(time)s, after %(done)s of "
+            "%(total)s orders, and nothing moved for %(minutes)d minutes, so the "
+            "run was marked failed. Its worker was probably stopped or restarted. "
+            "Start the simulation again."
+        ) % {
+            "time": timezone.localtime(updated_at).strftime("%d/%m/%Y %H:%M"),
+            "done": done,
+            "total": total,
+            "minutes": STALE_AFTER // timedelta(minutes=1),
+        }
+        # Compare-and-swap on the heartbeat: a run that moved since the read
+        # above stays running.
+        failed += SimulationRun.objects.filter(
+            pk=run_id, status=SimulationRun.Status.RUNNING, updated_at=updated_at
+        ).update(
+            status=SimulationRun.Status.FAILED,
+            error=reason,
+            finished_at=now,
+            updated_at=now,
+        )
+        logger.warning(
+            "Simulation %s failed as stale: no progress since %s (%d of %d orders)",
+            run_id,
+            updated_at.isoformat(),
+            done,
+            total,
+        )
+    return failed
+
+
+class Heartbeat:
+    """Writes a run's progress and proves it alive. Raises SimulationStopped
+    when the run is no longer running."""
+
+    def __init__(self, run_id: int) -> None:
+        self.run_id = run_id
+        self.done = 0
+        self.last = time.monotonic()
+
+    def progress(self, done: int) -> None:
+        self.done = done
+        self._write()
+
+    def beat(self) -> None:
+        """Write the heartbeat when HEARTBEAT_INTERVAL has passed since the last."""
+        if time.monotonic() - self.last >= HEARTBEAT_INTERVAL.total_seconds():
+            self._write()
+
+    def _write(self) -> None:
+        updated = SimulationRun.objects.filter(
+            pk=self.run_id, status=SimulationRun.Status.RUNNING
+        ).update(done=self.done, updated_at=timezone.now())
+        self.last = time.monotonic()
+        if not updated:
+            raise SimulationStopped(self.run_id)
+
+
 def _error_text(error: Exception) -> str:
     return f"{type(error).__name__}: {error}"
 
@@ -227,28 +325,27 @@ def _finish(run_id: int, *, status: str, **fields) -> None:
 
 
 def _replay(run: SimulationRun) -> dict:
-    worlds = [
-        World(role, policy, validate_policy(policy_engine_form(policy)))
-        for role, policy in (("policy", run.policy), ("baseline", run.baseline))
-        if policy is not None
-    ]
-    if len(worlds) != 2:
+    if run.baseline is None:
         raise SimulationError(_("The baseline policy of this run was deleted."))
+    active = policies_active()
+    worlds = [
+        World(role, policy, _policy_set(policy, active))
+        for role, policy in (("policy", run.policy), ("baseline", run.baseline))
+    ]
 
     orders = _period_orders(run)
     total = orders.count()
     SimulationRun.objects.filter(pk=run.pk).update(total=total, done=0)
+    heartbeat = Heartbeat(run.pk)
     locations = list(Location.objects.order_by("code"))
     network = _network(locations, run.period_start)
     stock = StockReplay(run.period_start, worlds)
     invalid = 0
     done = 0
     for batch in _batches(orders):
-        invalid += _replay_batch(run.pk, batch, network, stock, worlds)
+        invalid += _replay_batch(run.pk, batch, network, stock, worlds, heartbeat)
         done += len(batch)
-        SimulationRun.objects.filter(
-            pk=run.pk, status=SimulationRun.Status.RUNNING
-        ).update(done=done, updated_at=timezone.now())
+        heartbeat.progress(done)
         logger.info("Simulation %s: %d of %d orders", run.pk, done, total)
 
     basis = {loc.code for loc in locations if loc.status == Location.Status.ACTIVE}
@@ -264,6 +361,31 @@ def _replay(run: SimulationRun) -> dict:
     for world in worlds:
         results[world.role] = world.summary(sorted(basis))
     return results
+
+
+def _policy_set(
+    policy: RoutingPolicy, active: list[RoutingPolicy]
+) -> list[tuple[RoutingPolicy, Policy | None]]:
+    """Return today's active policies with `policy` in place of its key's
+    active version, in the order live routing tries them, each with its
+    engine form. Another policy whose steps are invalid gets None, and the
+    orders it takes count as unroutable, as live routing leaves them."""
+    chosen = (policy, validate_policy(policy_engine_form(policy)))
+    others = []
+    for other in active:
+        if other.key == policy.key:
+            continue
+        try:
+            others.append((other, validate_policy(policy_engine_form(other))))
+        except (PolicyError, ValueError) as error:
+            logger.warning(
+                "Simulation skips invalid active policy %s v%d: %s",
+                other.key,
+                other.version,
+                error,
+            )
+            others.append((other, None))
+    return sorted([chosen, *others], key=lambda pair: (pair[0].priority, pair[0].key))
 
 
 def _period_orders(run: SimulationRun):
@@ -298,16 +420,22 @@ def _batches(orders) -> Iterator[list[Order]]:
 
 
 def _replay_batch(
-    run_id: int, batch: list[Order], network: "Network", stock: "StockReplay", worlds
+    run_id: int,
+    batch: list[Order],
+    network: "Network",
+    stock: "StockReplay",
+    worlds,
+    heartbeat: Heartbeat,
 ) -> int:
-    """Route each order of the batch under every policy; return how many
+    """Route each order of the batch under every policy set; return how many
     orders were malformed, which count as unroutable under both."""
     engine_orders = [order_input(order, order.creation_date) for order in batch]
     sku_ids = {line.sku_id for order in engine_orders for line in order.lines}
     stock.load(sku_ids, until=batch[-1].creation_date)
     lead_times = _lead_times(sku_ids)
     invalid = 0
-    for engine_order in engine_orders:
+    for order, engine_order in zip(batch, engine_orders, strict=True):
+        heartbeat.beat()
         stock.advance(engine_order.now)
         try:
             check_inputs(engine_order, ())
@@ -320,13 +448,15 @@ def _replay_batch(
             continue
 
         order_lead_times = network.lead_times(engine_order, lead_times)
-        # NOTE: the policies' conditions (channels, states, order values) are
-        # not checked, so both policies route every order of the period.
         for world in worlds:
+            engine_policy = world.policy_for(order, engine_order.delivery_channel)
+            if engine_policy is None:
+                world.tally.unroutable += 1
+                continue
             candidates = network.candidates(
                 world, engine_order, stock, order_lead_times
             )
-            decision = route(engine_order, candidates, world.engine_policy)
+            decision = route(engine_order, candidates, engine_policy)
             world.record(engine_order, decision, candidates)
     return invalid
 
@@ -542,6 +672,11 @@ class Tally:
 
     routed: int = 0
     unroutable: int = 0
+    # Orders whose conditions chose the simulated version itself, another
+    # active policy, or no policy at all.
+    selected: int = 0
+    other_policy: int = 0
+    unmatched: int = 0
     parts: int = 0
     split_orders: int = 0
     distances: list[float] = field(default_factory=list)
@@ -557,7 +692,8 @@ class World:
 
     role: str
     policy: RoutingPolicy
-    engine_policy: Policy
+    # The policies tried in order, each with its engine form (None if invalid).
+    policies: list[tuple[RoutingPolicy, Policy | None]]
     # Units taken per (location id, SKU) since the snapshot in force.
     taken: dict[tuple[int, str], int] = field(default_factory=dict)
     day: date | None = None
@@ -568,6 +704,20 @@ class World:
     tally: Tally = field(default_factory=Tally)
     # The last candidate built per location id, reused while it still fits.
     candidates: dict[int, Candidate] = field(default_factory=dict)
+
+    def policy_for(self, order: Order, delivery_channel: str) -> Policy | None:
+        """Return the engine form of the first policy whose conditions the
+        order meets, counting which kind of policy it was. None when no
+        policy matches, or the matching one is invalid."""
+        for policy, engine_policy in self.policies:
+            if policy_matches(policy, order, delivery_channel):
+                if policy.pk == self.policy.pk:
+                    self.tally.selected += 1
+                else:
+                    self.tally.other_policy += 1
+                return engine_policy
+        self.tally.unmatched += 1
+        return None
 
     def record(
         self, order: OrderInput, decision: Decision, candidates: list[Candidate]
@@ -630,6 +780,9 @@ class World:
             "name": self.policy.name,
             "routed": tally.routed,
             "unroutable": tally.unroutable,
+            "orders_selected": tally.selected,
+            "orders_other_policy": tally.other_policy,
+            "orders_unmatched": tally.unmatched,
             "split_orders": tally.split_orders,
             "parts_per_order": _ratio(tally.parts, tally.routed, 3),
             "mean_distance_km": round(statistics.fmean(distances), 1)

@@ -23,13 +23,14 @@ from routing.models import (
     StockSnapshot,
 )
 from routing.services import simulation
-from routing.services.policies import policy_new_draft
+from routing.services.policies import policy_activate, policy_new_draft
 from routing.services.simulation import (
     SimulationError,
     gini,
     percentile,
     simulation_run,
     simulation_start,
+    simulations_fail_stale,
 )
 from routing.services.stock import StockRow, stock_levels_set
 from routing.simulation_views import orders_chart
@@ -557,6 +558,155 @@ def test_run_with_policy_broken_meanwhile_fails(draft, period):
     assert run.results == {}
 
 
+def channel_orders(period, channels):
+    """One order per sales channel, an hour apart, all of SKU 2001."""
+    for hours, channel in enumerate(channels, start=1):
+        order = make_order(period[0] + timedelta(hours=hours))
+        order.sales_channel = channel
+        order.save(update_fields=["sales_channel"])
+
+
+def test_run_applies_policy_conditions(stores, draft, period, started):
+    snapshot(stores["a"], 50, period[0] - timedelta(days=1))
+    channel_orders(period, ["1", "1", "2"])
+    draft.sales_channels = ["2"]
+    draft.save()
+
+    run = started(draft, period)
+
+    simulated, baseline = run.results["policy"], run.results["baseline"]
+    assert simulated["orders_selected"] == 1
+    assert simulated["orders_unmatched"] == 2
+    assert simulated["routed"] == 1
+    assert simulated["unroutable"] == 2
+    assert baseline["orders_selected"] == 3
+    assert baseline["orders_unmatched"] == 0
+    assert baseline["routed"] == 3
+
+
+def test_run_sends_unselected_orders_to_other_policy(
+    stores, draft, policy, period, started
+):
+    snapshot(stores["a"], 50, period[0] - timedelta(days=1))
+    channel_orders(period, ["1", "2"])
+    other = policy_new_draft(policy=policy)
+    RoutingPolicy.objects.filter(pk=other.pk).update(key="outra", version=1)
+    other.refresh_from_db()
+    policy_activate(policy=other)
+    RoutingPolicy.objects.filter(pk=other.pk).update(priority=200)
+    draft.sales_channels = ["2"]
+    draft.save()
+
+    run = started(draft, period)
+
+    simulated = run.results["policy"]
+    assert simulated["orders_selected"] == 1
+    assert simulated["orders_other_policy"] == 1
+    assert simulated["orders_unmatched"] == 0
+    assert simulated["routed"] == 2
+    assert run.results["baseline"]["orders_selected"] == 2
+
+
+# Runs whose worker died
+
+
+def stale_reason(updated_at, done, total) -> str:
+    with translation.override("pt-br"):
+        return translation.gettext(
+            "The worker stopped reporting progress at %(time)s, after %(done)s of "
+            "%(total)s orders, and nothing moved for %(minutes)d minutes, so the "
+            "run was marked failed. Its worker was probably stopped or restarted. "
+            "Start the simulation again."
+        ) % {
+            "time": timezone.localtime(updated_at).strftime("%d/%m/%Y %H:%M"),
+            "done": done,
+            "total": total,
+            "minutes": 10,
+        }
+
+
+def running(draft, period, *, updated_at, done=0, total=0):
+    run = run_simulation(draft, period)
+    SimulationRun.objects.filter(pk=run.pk).update(
+        status=SimulationRun.Status.RUNNING,
+        updated_at=updated_at,
+        done=done,
+        total=total,
+    )
+    run.refresh_from_db()
+    return run
+
+
+def test_stale_run_is_failed_with_reason(draft, period, now):
+    silent_since = now - timedelta(minutes=11)
+    stale = running(draft, period, updated_at=silent_since, done=40, total=90)
+    alive = running(draft, period, updated_at=now - timedelta(minutes=9))
+
+    with translation.override("pt-br"):
+        failed = simulations_fail_stale(now=now)
+
+    stale.refresh_from_db()
+    alive.refresh_from_db()
+    assert failed == 1
+    assert stale.status == SimulationRun.Status.FAILED
+    assert stale.error == stale_reason(silent_since, 40, 90)
+    assert stale.finished_at == now
+    assert alive.status == SimulationRun.Status.RUNNING
+    assert alive.error == ""
+
+
+def test_queued_and_done_runs_are_not_stale(draft, period, now):
+    queued = run_simulation(draft, period)
+    SimulationRun.objects.filter(pk=queued.pk).update(
+        updated_at=now - timedelta(days=1)
+    )
+
+    assert simulations_fail_stale(now=now) == 0
+
+    queued.refresh_from_db()
+    assert queued.status == SimulationRun.Status.QUEUED
+
+
+def test_worker_stops_after_run_failed_as_stale(draft, period, monkeypatch):
+    run = run_simulation(draft, period)
+    reason = "failed as stale"
+
+    def replay_until_failed(run):
+        SimulationRun.objects.filter(pk=run.pk).update(
+            status=SimulationRun.Status.FAILED, error=reason
+        )
+        simulation.Heartbeat(run.pk).progress(1)
+        return {"orders": 1}
+
+    monkeypatch.setattr(simulation, "_replay", replay_until_failed)
+
+    simulation_run(run_id=run.pk)
+
+    run.refresh_from_db()
+    assert run.status == SimulationRun.Status.FAILED
+    assert run.error == reason
+    assert run.done == 0
+    assert run.results == {}
+
+
+def test_heartbeat_waits_for_interval(draft, period, monkeypatch):
+    run = running(draft, period, updated_at=timezone.now() - timedelta(hours=1))
+    clock = [1000.0]
+    monkeypatch.setattr(simulation.time, "monotonic", lambda: clock[0])
+    heartbeat = simulation.Heartbeat(run.pk)
+    before = SimulationRun.objects.get(pk=run.pk).updated_at
+
+    clock[0] += 29
+    heartbeat.beat()
+    unchanged = SimulationRun.objects.get(pk=run.pk).updated_at
+    clock[0] += 1
+    heartbeat.beat()
+    beaten = SimulationRun.objects.get(pk=run.pk).updated_at
+
+    assert unchanged == before
+    assert beaten > before
+
+
 # Pages
 
 
@@ -751,3 +901,15 @@ def test_list_speaks_portuguese_by_default(client, hq_user):
 
     assert "Simulações de roteamento" in page
     assert "Nenhuma simulação ainda." in page
+
+
+def test_detail_fails_stale_run(client, hq_user, draft, period):
+    run = running(draft, period, updated_at=timezone.now() - timedelta(hours=1))
+    log_in(client, hq_user)
+
+    page = client.get(detail_url(run)).content.decode()
+
+    run.refresh_from_db()
+    assert run.status == SimulationRun.Status.FAILED
+    assert run.error in page
+    assert 'http-equiv="refresh"' not in page
