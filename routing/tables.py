@@ -209,8 +209,11 @@ class AssignmentTable(tables.Table):
         attrs={"td": {"class": "actions", "data-label": _("Actions")}},
     )
 
+    # The noun `orders/_table.html` counts rows with.
+    counted = "assignments"
+
     class Meta:
-        template_name = "routing/_table.html"
+        template_name = "orders/_table.html"
         order_by_field = "sort"
         empty_text = _("No assignments match these filters.")
         attrs = {"class": "data-table stacking"}

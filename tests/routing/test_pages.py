@@ -12,7 +12,7 @@ from django.template.loader import render_to_string
 from django.test.utils import CaptureQueriesContext
 from django.urls import reverse
 from django.utils import timezone, translation
-from django.utils.translation import gettext
+from django.utils.translation import gettext, ngettext
 
 from franchises.models import Location, Membership
 from orders.models import OrderLocation
@@ -1023,3 +1023,17 @@ def test_brl_amount_rejects_malformed(text):
 def test_nfe_check_digit_of_worked_example():
     # Weighted sum 644, remainder 6, so the check digit is 11 - 6.
     assert nfe_check_digit("5206043300991100250655012000000780026730161") == 5
+
+
+def test_queue_counts_rows_as_assignments(client, manager_a, store_a):
+    make_assignment(store_a)
+    make_assignment(store_a)
+    log_in(client, manager_a)
+
+    page = client.get(QUEUE_URL).content.decode()
+
+    with translation.override("pt-br"):
+        counted = ngettext("%(counter)s assignment", "%(counter)s assignments", 2) % {
+            "counter": 2
+        }
+    assert counted in page
