@@ -212,7 +212,10 @@ def _durations(location_ids, period: Period, *, kind: str) -> dict:
             }
         return result
     seconds: dict[int, list[float]] = defaultdict(list)
-    for location_id, started, ended in queryset.values_list("location_id", start, end):
+    rows = queryset.annotate(started=F(start), ended=F(end)).values_list(
+        "location_id", "started", "ended"
+    )
+    for location_id, started, ended in rows:
         seconds[location_id].append((ended - started).total_seconds())
     for location_id, values in seconds.items():
         result[location_id] = {

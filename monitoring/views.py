@@ -92,7 +92,7 @@ def store_dashboard(request):
     alerts = list(
         visible_alerts(request.user)
         .filter(owner=location, status__in=Alert.UNRESOLVED)
-        .select_related("rule")[:10]
+        .select_related("rule", "owner")[:10]
     )
     choices = None
     if not user_is_hq(request.user):
