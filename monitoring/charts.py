@@ -13,15 +13,15 @@ TICKS = 4
 
 
 def _nice_maximum(value: int) -> int:
-    """The smallest round number (1, 2 or 5 times a power of ten) at or above
-    `value`, so the axis ticks are whole numbers."""
-    if value <= TICKS:
-        return TICKS
-    magnitude = 10 ** math.floor(math.log10(value))
-    for step in (1, 2, 5, 10):
-        if step * magnitude >= value:
-            return step * magnitude
-    return 10 * magnitude
+    """The top of the axis: TICKS times a round step (1, 2 or 5 times a power
+    of ten), at or above `value`, so that every tick is a whole number."""
+    raw_step = max(value, 1) / TICKS
+    magnitude = 10 ** math.floor(math.log10(raw_step)) if raw_step >= 1 else 1
+    for multiple in (1, 2, 5, 10):
+        step = multiple * magnitude
+        if step >= raw_step:
+            return step * TICKS
+    return 10 * magnitude * TICKS
 
 
 def daily_chart(series: list[dict]) -> dict:
