@@ -5,6 +5,7 @@ from django.contrib import admin, messages
 from django.utils.translation import gettext_lazy as _
 
 from franchises.access import user_is_hq
+from franchises.models import Membership
 from monitoring.models import (
     Alert,
     AlertEvent,
@@ -21,9 +22,49 @@ from monitoring.services.alerts import (
     alert_resolve,
 )
 
+# HQ roles that edit rules and preferences, besides superusers.
+EDITING_ROLES = (Membership.Role.HQ_OPS, Membership.Role.HQ_ADMIN)
+
+
+def user_edits_monitoring(user) -> bool:
+    if not user.is_active:
+        return False
+    if user.is_superuser:
+        return True
+    return user.memberships.filter(role__in=EDITING_ROLES).exists()
+
+
+class HqEditableAdmin(admin.ModelAdmin):
+    """Editable by HQ operations and HQ administrators, readable by all HQ.
+
+    The HQ role groups carry no permissions for this app, so the roles are
+    checked here.
+    """
+
+    def has_module_permission(self, request):
+        return super().has_module_permission(request) or user_is_hq(request.user)
+
+    def has_view_permission(self, request, obj=None):
+        return super().has_view_permission(request, obj) or user_is_hq(request.user)
+
+    def has_add_permission(self, request):
+        return super().has_add_permission(request) or user_edits_monitoring(
+            request.user
+        )
+
+    def has_change_permission(self, request, obj=None):
+        return super().has_change_permission(request, obj) or user_edits_monitoring(
+            request.user
+        )
+
+    def has_delete_permission(self, request, obj=None):
+        return super().has_delete_permission(request, obj) or user_edits_monitoring(
+            request.user
+        )
+
 
 @admin.register(SlaRule)
-class SlaRuleAdmin(admin.ModelAdmin):
+class SlaRuleAdmin(HqEditableAdmin):
     list_display = (
         "name",
         "kind",
@@ -136,7 +177,7 @@ class SyncCheckAdmin(ReadOnlyAdmin):
 
 
 @admin.register(NotificationPreference)
-class NotificationPreferenceAdmin(admin.ModelAdmin):
+class NotificationPreferenceAdmin(HqEditableAdmin):
     list_display = ("__str__", "channel", "is_enabled", "severities", "events")
     list_filter = ("channel", "is_enabled")
     autocomplete_fields = ("location",)

@@ -13,8 +13,8 @@ TICKS = 4
 
 
 def _nice_maximum(value: int) -> int:
-    """The top of the axis: TICKS times a round step (1, 2 or 5 times a power
-    of ten), at or above `value`, so that every tick is a whole number."""
+    """Return the top of the axis: TICKS times a round step (1, 2 or 5 times a
+    power of ten), at or above `value`, so that every tick is a whole number."""
     raw_step = max(value, 1) / TICKS
     magnitude = 10 ** math.floor(math.log10(raw_step)) if raw_step >= 1 else 1
     for multiple in (1, 2, 5, 10):

@@ -34,7 +34,7 @@ State = Assignment.State
 # Hours after acceptance by which a part must be shipped or ready for pickup
 # to count as on time, and after which an unfulfilled part is late.
 SHIP_WINDOW = timedelta(hours=24)
-# Longest custom period, so one request cannot scan years of orders.
+# Maximum days in a custom period, so one request cannot scan years of orders.
 MAX_PERIOD_DAYS = 366
 
 PERIODS = {
@@ -121,7 +121,7 @@ class Percentile(Aggregate):
 
 
 def percentile(values: list[float], fraction: float) -> float | None:
-    """The same interpolation as percentile_cont, for databases without it."""
+    """Interpolate like percentile_cont, for databases without it."""
     if not values:
         return None
     ordered = sorted(values)
@@ -198,6 +198,7 @@ def _durations(location_ids, period: Period, *, kind: str) -> dict:
             fulfilled_at__lt=period.end,
             accepted_at__isnull=False,
         )
+
     result: dict[int, dict] = {}
     if connection.vendor == "postgresql":
         duration = ExpressionWrapper(F(end) - F(start), output_field=DurationField())
@@ -211,6 +212,7 @@ def _durations(location_ids, period: Period, *, kind: str) -> dict:
                 "p90": _minutes(row["p90"].total_seconds()),
             }
         return result
+
     seconds: dict[int, list[float]] = defaultdict(list)
     rows = queryset.annotate(started=F(start), ended=F(end)).values_list(
         "location_id", "started", "ended"
@@ -235,7 +237,7 @@ EMPTY_DURATIONS = {"median": None, "p90": None}
 
 
 def store_kpis(*, location_id: int, period: Period, now: datetime) -> dict:
-    """The store dashboard's figures for one location."""
+    """Compute the store dashboard's figures for one location."""
     location_ids = [location_id]
     row = _rates(_base(location_ids).aggregate(**_aggregates(period, now)))
     accept = _durations(location_ids, period, kind="accept")
@@ -249,7 +251,7 @@ def store_kpis(*, location_id: int, period: Period, now: datetime) -> dict:
 
 
 def network_kpis(*, period: Period, now: datetime) -> dict[int, dict]:
-    """The same figures per location, for every location with activity."""
+    """Compute the same figures per location, for every location with activity."""
     rows = (
         _base(None)
         .values("location_id")

@@ -308,7 +308,7 @@ class SyncCheck(models.Model):
 
 
 class NotificationPreference(TimeStampedModel):
-    """Where and what one user, or one location, wants to be told.
+    """Which notifications one user, or one location, receives, and where.
 
     Empty lists mean everything. Quiet hours are local to the location (or to
     the server's time zone for a user) and delay delivery until they end.
@@ -457,10 +457,10 @@ class Notification(TimeStampedModel):
 class NotificationDelivery(TimeStampedModel):
     """One notification on one channel to one recipient.
 
-    The row exists before anything is sent, and only the worker that moves it
-    from `pending` to `sending` sends it; so it is sent at most once, even
-    when the task runs twice. A worker that dies while sending leaves the row
-    in `sending`, where it stays for HQ to look at.
+    The row exists before anything is sent. Only the worker that moves it from
+    `pending` to `sending` sends it, so it is sent at most once, even when the
+    task runs twice. A worker that dies while sending leaves the row in
+    `sending`, where it stays for HQ to look at.
     """
 
     class Status(models.TextChoices):

@@ -1,7 +1,7 @@
 """What each SLA rule kind looks for, as one query over the whole network.
 
 Each finder takes the rule and the evaluation's context and returns the
-subjects for which the condition holds now. `monitoring.services.evaluation`
+subjects for which the condition is true now. `monitoring.services.evaluation`
 turns them into alerts and resolves the alerts whose subject is gone.
 """
 
@@ -337,7 +337,7 @@ def quarantined(rule: SlaRule, context: Context) -> list[Finding]:
 
 
 def in_business_hours(rule: SlaRule, moment: datetime) -> bool:
-    """Whether a moment (in the server's time zone) falls in the rule's hours."""
+    """Return whether a moment (in the server's time zone) is in the rule's hours."""
     if rule.business_days and moment.weekday() not in rule.business_days:
         return False
     if rule.business_hours_start and moment.time() < rule.business_hours_start:
@@ -351,7 +351,7 @@ def no_order_synced(rule: SlaRule, context: Context) -> list[Finding]:
     if not in_business_hours(rule, timezone.localtime(context.now)):
         return []
     # The newest row by primary key is the last order Ponte stored for the
-    # first time; reading it through the primary key index costs one row.
+    # first time. Reading it through the primary key index costs one row.
     latest = Order.objects.order_by("-pk").values_list("created_at", flat=True)[:1]
     latest = latest[0] if latest else None
     if latest and latest > context.now - timedelta(minutes=rule.threshold):
@@ -442,7 +442,8 @@ BACKLOG_SAMPLES = 3
 
 
 def feed_backlog(rule: SlaRule, context: Context) -> list[Finding]:
-    """The backlog rose in each of the last checks and exceeds `threshold`."""
+    """Find a growing backlog: it rose in each of the last checks and exceeds
+    `threshold`."""
     backlogs = [
         check.feed_backlog
         for check in context.latest_checks[: BACKLOG_SAMPLES + 1]

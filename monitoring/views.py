@@ -59,7 +59,7 @@ NETWORK_SORTS = (
 
 
 def _period(request, zone: ZoneInfo):
-    """The period the query string asks for, or today with an error message."""
+    """Build the period from the query string, or today with an error message."""
     name = request.GET.get("period") or "7d"
     try:
         return kpis.period_for(
@@ -188,18 +188,20 @@ def network_dashboard(request):
         raise Http404("No such page.")
     now = timezone.now()
     period, period_error = _period(request, ZoneInfo(settings.TIME_ZONE))
-    rows = _network_rows(period, now)
     sort = request.GET.get("sort") or "-received"
-    rows = _sorted(rows, sort)
+    rows = _sorted(_network_rows(period, now), sort)
+
     low_on_time = kpis.outliers(rows, "on_time_rate", low=True)
     high_cancellation = kpis.outliers(rows, "cancellation_rate", low=False)
     for row in rows:
         row["outlier"] = (
             row["location_id"] in low_on_time or row["location_id"] in high_cancellation
         )
+
     ranked = [row for row in rows if row["on_time_rate"] is not None]
     ranked.sort(key=lambda row: (row["on_time_rate"], row["fulfilled"]), reverse=True)
     exceptions = RoutingCase.objects.filter(status=RoutingCase.Status.EXCEPTION)
+
     context = {
         "period": period,
         "periods": kpis.PERIODS,

@@ -231,7 +231,7 @@ def _recipient(preference: NotificationPreference) -> str:
 def quiet_hours_end(
     preference: NotificationPreference, now: datetime
 ) -> datetime | None:
-    """The end of the quiet hours `now` falls in, or None outside them.
+    """Return the end of the quiet hours `now` falls in, or None outside them.
 
     Hours are local to the location, or to the server's time zone for a user.
     """

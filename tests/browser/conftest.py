@@ -41,8 +41,8 @@ def pytest_collection_modifyitems(config, items):
 
 @pytest.fixture(scope="session")
 def browser():
-    # Playwright's sync API runs an event loop in this thread, and Django then
-    # refuses ORM calls from it unless told that this is safe.
+    # Playwright's sync API runs an event loop in this thread, so Django
+    # rejects ORM calls from it unless DJANGO_ALLOW_ASYNC_UNSAFE is set.
     os.environ.setdefault("DJANGO_ALLOW_ASYNC_UNSAFE", "true")
     from playwright.sync_api import sync_playwright
 

@@ -7,8 +7,22 @@ import pytest
 from django.core.cache import cache
 
 from monitoring.models import SlaRule
+from orders.simulator import VtexSimulator
 from routing.models import Assignment, RoutingDecision
+from tests.orders.conftest import APP_KEY, APP_TOKEN
 from tests.orders.factories import OrderFactory
+
+
+@pytest.fixture
+def vtex(settings):
+    """The VTEX simulator on loopback, with the client's settings pointing at it."""
+    simulator = VtexSimulator(seed=7, app_key=APP_KEY, app_token=APP_TOKEN)
+    server = simulator.serve(host="127.0.0.1", port=0)
+    settings.VTEX_BASE_URL = server.url
+    settings.VTEX_APP_KEY = APP_KEY
+    settings.VTEX_APP_TOKEN = APP_TOKEN
+    yield simulator
+    server.shutdown()
 
 
 @pytest.fixture(autouse=True)

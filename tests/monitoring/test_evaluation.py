@@ -1,5 +1,5 @@
 """Rules become alerts once per subject, resolve when the condition clears,
-and escalate when nobody acknowledges them."""
+and escalate when left unacknowledged."""
 
 from datetime import UTC, datetime, timedelta
 from decimal import Decimal

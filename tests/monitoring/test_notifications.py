@@ -30,6 +30,7 @@ from tests.monitoring.conftest import make_assignment
 
 Channel = NotificationPreference.Channel
 Status = NotificationDelivery.Status
+WEBHOOK_SECRET = "s3gredo"
 
 
 def _new_offer(location, key="new_offer:1"):
@@ -227,13 +228,13 @@ def receiver():
     server.server_close()
 
 
-def _webhook_preference(store, server, secret="s3gredo"):
+def _webhook_preference(store, server):
     host, port = server.server_address
     return NotificationPreference.objects.create(
         location=store,
         channel=Channel.WEBHOOK,
         webhook_url=f"http://{host}:{port}/ponte",
-        webhook_secret=secret,
+        webhook_secret=WEBHOOK_SECRET,
     )
 
 
@@ -248,7 +249,7 @@ def test_webhook_signed_and_sent_once(store_a, receiver):
     assert len(_Receiver.requests) == 1
     headers, body = _Receiver.requests[0]
     assert webhook_signature_valid(
-        secret="s3gredo",
+        secret=WEBHOOK_SECRET,
         timestamp=headers["X-Ponte-Timestamp"],
         body=body,
         signature=headers["X-Ponte-Signature"],

@@ -7,7 +7,6 @@ from monitoring.models import Alert, SlaRule, SyncCheck
 from monitoring.services.evaluation import rules_evaluate
 from monitoring.services.sync_health import sync_check
 from tests.monitoring.conftest import make_rule
-from tests.orders.conftest import simulator, vtex  # noqa: F401
 
 HOOK_URL = "https://ponte.example.com/vtex/hook/"
 
