@@ -7,4 +7,5 @@ class FinanceConfig(AppConfig):
     verbose_name = _("Finance")
 
     def ready(self) -> None:
+        import finance.tasks_statements  # noqa: F401
         from finance import receivers  # noqa: F401

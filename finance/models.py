@@ -676,3 +676,6 @@ class SuspenseItem(TimeStampedModel):
 
     def __str__(self) -> str:
         return f"{self.get_reason_display()} · {self.reference}"
+
+
+from finance import models_statements  # noqa: E402, F401
