@@ -16,6 +16,7 @@ from routing.models import (
     RoutingCase,
     RoutingDecision,
     RoutingPolicy,
+    StockImport,
     StockLevel,
     StockSnapshot,
 )
@@ -168,6 +169,21 @@ class StockLevelAdmin(StockImportAdminMixin, admin.ModelAdmin):
     raw_id_fields = ["location"]
     readonly_fields = ["reserved"]
     show_full_result_count = False
+
+
+@admin.register(StockImport)
+class StockImportAdmin(ViewOnlyAdmin):
+    list_display = [
+        "file_name",
+        "status",
+        "rows_written",
+        "rows_total",
+        "error_count",
+        "created_by",
+        "created_at",
+    ]
+    list_filter = ["status"]
+    exclude = ["content"]
 
 
 @admin.register(StockSnapshot)

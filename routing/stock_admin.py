@@ -11,7 +11,8 @@ from django.urls import path, reverse
 from django.utils.translation import gettext as _
 
 from franchises.access import user_is_hq
-from routing.services.stock_import import stock_csv_import
+from routing.models import StockImport
+from routing.services.stock_import_jobs import stock_csv_upload
 from routing.stock_views import (
     StockUploadForm,
     stock_import_context,
@@ -40,7 +41,9 @@ class StockImportAdminMixin:
         result = None
         if form.is_bound and form.is_valid():
             upload = form.cleaned_data["file"]
-            result = stock_csv_import(file=upload, user=request.user)
+            result = stock_csv_upload(file=upload, user=request.user)
+            if isinstance(result, StockImport):
+                return redirect("routing_stock:import", pk=result.pk)
             if result.ok:
                 messages.success(request, stock_import_summary(result))
                 changelist = f"admin:{self.opts.app_label}_{self.opts.model_name}"

@@ -6,4 +6,5 @@ app_name = "routing_stock"
 
 urlpatterns = [
     path("upload/", stock_views.stock_upload, name="upload"),
+    path("imports/<int:pk>/", stock_views.stock_import_detail, name="import"),
 ]

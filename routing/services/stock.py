@@ -1,7 +1,7 @@
 """Stock levels, their history, and reservations for open assignments."""
 
 import logging
-from collections.abc import Iterable
+from collections.abc import Callable, Iterable
 from dataclasses import dataclass
 from datetime import datetime
 
@@ -22,53 +22,79 @@ class StockRow:
     lead_time_hours: float | None = None
 
 
+# Rows per INSERT statement. A stock level binds 8 parameters and a snapshot
+# 5, so 1,000 rows stay far below the 32,766 bound parameters that SQLite
+# 3.32+ accepts per statement (PostgreSQL accepts 65,535).
+WRITE_CHUNK = 1000
+
+
 def stock_levels_set(
-    *, rows: Iterable[StockRow], source: str, at: datetime | None = None
+    *,
+    rows: Iterable[StockRow],
+    source: str,
+    at: datetime | None = None,
+    on_progress: Callable[[int], None] | None = None,
 ) -> int:
     """Set absolute quantities (an inventory count, not a delta) and keep a
-    snapshot of each. Reservations are kept. Returns the number of rows."""
+    snapshot of each. Reservations are kept. Returns the number of rows.
+
+    Each chunk is one upsert (INSERT ... ON CONFLICT DO UPDATE) that never
+    names `reserved`, so no row is read first and any number of distinct
+    SKUs fits. Rows go in (location, SKU) order, so two imports lock shared
+    rows in the same order. `on_progress`, when given, receives the count of
+    rows written after each chunk, inside the transaction.
+    """
     at = at or timezone.now()
-    rows = list(rows)
+    rows = sorted(rows, key=lambda row: (row.location_id, row.sku_id))
+    written = 0
     with transaction.atomic():
-        existing = {
-            (level.location_id, level.sku_id): level
-            for level in StockLevel.objects.select_for_update()
-            .filter(
-                location_id__in={row.location_id for row in rows},
-                sku_id__in={row.sku_id for row in rows},
-            )
-            .order_by("pk")
-        }
-        new, changed = [], []
-        for row in rows:
-            level = existing.get((row.location_id, row.sku_id))
-            if level is None:
-                level = StockLevel(
-                    location_id=row.location_id, sku_id=row.sku_id, reserved=0
+        for start in range(0, len(rows), WRITE_CHUNK):
+            chunk = rows[start : start + WRITE_CHUNK]
+            _levels_upsert(chunk, source=source)
+            StockSnapshot.objects.bulk_create(
+                StockSnapshot(
+                    location_id=row.location_id,
+                    sku_id=row.sku_id,
+                    quantity=row.quantity,
+                    taken_at=at,
+                    source=source,
                 )
-                new.append(level)
-            else:
-                changed.append(level)
-            level.quantity = row.quantity
-            level.source = source
-            if row.lead_time_hours is not None:
-                level.lead_time_hours = row.lead_time_hours
-        StockLevel.objects.bulk_create(new)
-        StockLevel.objects.bulk_update(
-            changed, ["quantity", "source", "lead_time_hours", "updated_at"]
-        )
-        StockSnapshot.objects.bulk_create(
-            StockSnapshot(
-                location_id=row.location_id,
-                sku_id=row.sku_id,
-                quantity=row.quantity,
-                taken_at=at,
-                source=source,
+                for row in chunk
             )
-            for row in rows
-        )
+            written += len(chunk)
+            if on_progress is not None:
+                on_progress(written)
     logger.info("Stock set for %d rows from %s", len(rows), source)
     return len(rows)
+
+
+def _levels_upsert(rows: list[StockRow], *, source: str) -> None:
+    """Insert or update the levels of `rows`. A row without a lead time keeps
+    the stored one, so those rows go in a statement that leaves it alone."""
+    with_lead_time = [row for row in rows if row.lead_time_hours is not None]
+    without_lead_time = [row for row in rows if row.lead_time_hours is None]
+    for group, fields in (
+        (with_lead_time, ["quantity", "source", "lead_time_hours", "updated_at"]),
+        (without_lead_time, ["quantity", "source", "updated_at"]),
+    ):
+        if not group:
+            continue
+        StockLevel.objects.bulk_create(
+            [
+                StockLevel(
+                    location_id=row.location_id,
+                    sku_id=row.sku_id,
+                    quantity=row.quantity,
+                    reserved=0,
+                    lead_time_hours=row.lead_time_hours or 0,
+                    source=source,
+                )
+                for row in group
+            ],
+            update_conflicts=True,
+            unique_fields=["location", "sku_id"],
+            update_fields=fields,
+        )
 
 
 def stock_at(*, sku_ids: Iterable[str], at: datetime) -> dict[tuple[int, str], int]:

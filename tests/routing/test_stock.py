@@ -1,4 +1,5 @@
 from datetime import timedelta
+from decimal import Decimal
 
 import pytest
 from django.utils import timezone
@@ -71,3 +72,35 @@ def test_stock_zero_records_snapshot(store_a):
 
     assert StockLevel.objects.get().quantity == 0
     assert StockSnapshot.objects.order_by("taken_at").last().quantity == 0
+
+
+@pytest.mark.django_db
+def test_stock_set_takes_more_skus_than_sqlite_parameters(store_a):
+    # SQLite binds at most 32,766 parameters per statement since 3.32.
+    rows = [StockRow(store_a.pk, f"SKU-{n}", n % 7) for n in range(33_000)]
+
+    written = stock_levels_set(rows=rows, source="csv")
+
+    assert written == 33_000
+    assert StockLevel.objects.count() == 33_000
+    assert StockSnapshot.objects.count() == 33_000
+    assert StockLevel.objects.get(sku_id="SKU-32999").quantity == 32_999 % 7
+
+
+@pytest.mark.django_db
+def test_stock_set_keeps_lead_time_when_row_has_none(store_a):
+    stock_levels_set(rows=[StockRow(store_a.pk, "A", 10, 4.5)], source="csv")
+
+    stock_levels_set(
+        rows=[StockRow(store_a.pk, "A", 8), StockRow(store_a.pk, "B", 3)],
+        source="erp",
+    )
+
+    levels = {
+        level.sku_id: (level.quantity, level.lead_time_hours, level.source)
+        for level in StockLevel.objects.all()
+    }
+    assert levels == {
+        "A": (8, Decimal("4.5"), "erp"),
+        "B": (3, Decimal("0.0"), "erp"),
+    }
