@@ -8,7 +8,7 @@ reversed by the same amount, so every reversal stays balanced.
 
 import logging
 from collections import defaultdict
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from datetime import datetime
 from decimal import Decimal
 
@@ -19,6 +19,7 @@ from django.utils.translation import gettext as _
 from finance.allocation import ZERO, allocate, money_sum, round_money
 from finance.models import (
     Account,
+    LedgerEntry,
     LedgerTransaction,
     LineShare,
     OrderRoles,
@@ -36,6 +37,16 @@ from franchises.models import Location
 
 logger = logging.getLogger(__name__)
 Kind = LedgerTransaction.Kind
+# Kinds an invoiced part posts, whose entries reversals point back at.
+POSTED_KINDS = (
+    Kind.SALE,
+    Kind.ROYALTY,
+    Kind.MARKETING_FUND,
+    Kind.REGIONAL_CREDIT,
+    Kind.FULFILMENT_FEE,
+    Kind.PICKUP_FEE,
+    Kind.PAYMENT_FEE,
+)
 GroupKey = tuple[int, str, int | None]  # account id, entry type, location id
 
 
@@ -127,6 +138,26 @@ def _type_reversal(
     return result
 
 
+def _group_of(entry: EntryLine) -> GroupKey:
+    location_id = entry.location.pk if entry.location else None
+    return (entry.account.pk, entry.entry_type, location_id)
+
+
+def _original_entries(all_roles) -> dict[GroupKey, LedgerEntry]:
+    """The first posted entry of each group in the parts' own postings, which
+    a reversing entry points at."""
+    entries = LedgerEntry.objects.filter(
+        transaction__roles__in=all_roles,
+        transaction__kind__in=POSTED_KINDS,
+    ).order_by("id")
+    originals: dict[GroupKey, LedgerEntry] = {}
+    for entry in entries:
+        originals.setdefault(
+            (entry.account_id, entry.entry_type, entry.location_id), entry
+        )
+    return originals
+
+
 def shares_reverse(
     *,
     kind: str,
@@ -174,15 +205,19 @@ def shares_reverse(
         )
 
     accounts = Account.objects.in_bulk({group[0] for group in amounts})
+    originals = _original_entries({roles for roles, _index in roles_lines})
     locations = Location.objects.in_bulk(
         {group[2] for group in amounts if group[2] is not None}
     )
-    entries = entries_from_amounts(
-        {
-            (accounts[account_id], entry_type, locations.get(location_id)): amount
-            for (account_id, entry_type, location_id), amount in amounts.items()
-        }
-    )
+    entries = [
+        replace(entry, original_entry=originals.get(_group_of(entry)))
+        for entry in entries_from_amounts(
+            {
+                (accounts[account_id], entry_type, locations.get(location_id)): amount
+                for (account_id, entry_type, location_id), amount in amounts.items()
+            }
+        )
+    ]
     for entity_pk, total in balancing_total.items():
         if total > 0:
             entries.append(EntryLine(balancing_accounts[entity_pk], kind, credit=total))

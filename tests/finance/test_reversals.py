@@ -191,3 +191,16 @@ def test_resolving_unknown_chargeback_rejected(settled):
         chargeback_resolve(payable_id="nope", won=True, occurred_at=INVOICED_AT)
 
     assert str(error.value) == "No chargeback is held for payable nope."
+
+
+def test_reversing_entries_point_at_originals(settled):
+    posted = order_return_settle(
+        roles=settled, return_id="NFD-1", lines=[(0, 1)], occurred_at=INVOICED_AT
+    )
+
+    for entry in posted.entries.exclude(entry_type="return"):
+        original = entry.original_entry
+        assert original is not None, entry.entry_type
+        assert original.account_id == entry.account_id
+        assert original.entry_type == entry.entry_type
+        assert original.transaction.roles == settled
