@@ -97,7 +97,7 @@ def stock_upload(request):
 
 @login_required
 def stock_import_detail(request, pk):
-    """The progress and outcome of a background stock import."""
+    """Show the progress and outcome of a background stock import."""
     if not user_is_hq(request.user):
         raise Http404("No such page.")
     stock_imports_fail_stale()

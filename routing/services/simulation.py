@@ -214,7 +214,7 @@ def simulation_run(*, run_id: int) -> SimulationRun | None:
         return None
 
     # A worker killed from here on leaves the run "running" until
-    # `simulations_fail_stale` sees that its heartbeat stopped.
+    # `simulations_fail_stale` finds that its heartbeat stopped.
     run = SimulationRun.objects.select_related("policy", "baseline").get(pk=run_id)
 
     started = time.monotonic()

@@ -1,7 +1,7 @@
 """Stock levels, their history, and reservations for open assignments."""
 
 import logging
-from collections.abc import Callable, Iterable
+from collections.abc import Iterable
 from dataclasses import dataclass
 from datetime import datetime
 
@@ -33,7 +33,6 @@ def stock_levels_set(
     rows: Iterable[StockRow],
     source: str,
     at: datetime | None = None,
-    on_progress: Callable[[int], None] | None = None,
 ) -> int:
     """Set absolute quantities (an inventory count, not a delta) and keep a
     snapshot of each. Reservations are kept. Returns the number of rows.
@@ -41,12 +40,10 @@ def stock_levels_set(
     Each chunk is one upsert (INSERT ... ON CONFLICT DO UPDATE) that never
     names `reserved`, so no row is read first and any number of distinct
     SKUs fits. Rows go in (location, SKU) order, so two imports lock shared
-    rows in the same order. `on_progress`, when given, receives the count of
-    rows written after each chunk, inside the transaction.
+    rows in the same order.
     """
     at = at or timezone.now()
     rows = sorted(rows, key=lambda row: (row.location_id, row.sku_id))
-    written = 0
     with transaction.atomic():
         for start in range(0, len(rows), WRITE_CHUNK):
             chunk = rows[start : start + WRITE_CHUNK]
@@ -61,9 +58,6 @@ def stock_levels_set(
                 )
                 for row in chunk
             )
-            written += len(chunk)
-            if on_progress is not None:
-                on_progress(written)
     logger.info("Stock set for %d rows from %s", len(rows), source)
     return len(rows)
 

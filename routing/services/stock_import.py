@@ -24,7 +24,7 @@ from routing.services.stock import StockRow, stock_levels_set
 logger = logging.getLogger(__name__)
 
 MAX_FILE_BYTES = 5 * 1024 * 1024
-# A file this large takes about half a minute to write on SQLite, so files
+# A file this large takes 25 to 35 s to write on SQLite, so files
 # over `stock_import_jobs.SYNC_MAX_BYTES` are imported by a background task.
 MAX_DATA_ROWS = 200_000
 REQUIRED_COLUMNS = ("location_code", "sku_id", "quantity")

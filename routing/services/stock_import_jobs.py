@@ -39,9 +39,9 @@ logger = logging.getLogger(__name__)
 # rows of a typical file, written in well under a second.
 SYNC_MAX_BYTES = 256 * 1024
 # Rows committed per transaction of a background import, with the progress.
-# 10,000 rows took about 1.5 s on SQLite (200,000 rows in 36 s through
-# `stock_levels_set`, on the 2-core development machine), so the progress
-# moves every few seconds and a lock is never held for long.
+# A 200,000-row file took 24 s to check and write on SQLite on a shared 2-core
+# machine, and `stock_levels_set` alone took 36 s in another run there, so a
+# chunk takes one to two seconds and the progress moves every few seconds.
 WRITE_CHUNK = 10_000
 # Errors kept on a rejected import: the page lists this many and counts the rest.
 MAX_SAVED_ERRORS = 1000
@@ -60,7 +60,7 @@ def stock_csv_upload(*, file, user=None) -> StockImportResult | StockImport:
 
 def stock_import_start(*, file, user=None, source: str = "csv") -> StockImport:
     """Store an uploaded file and queue its import. A file over the size limit
-    is stored as rejected, without queueing anything."""
+    is stored without its content, and the task rejects it."""
     from routing.inventory_tasks import stock_import_task
 
     content = file.read(MAX_FILE_BYTES + 1)
