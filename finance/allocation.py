@@ -13,7 +13,7 @@ ROUNDING_MODES = {"half_even": ROUND_HALF_EVEN, "half_up": ROUND_HALF_UP}
 
 
 def money_sum(value) -> Decimal:
-    """A database SUM of money as exact centavos.
+    """Convert a database SUM of money to exact centavos.
 
     SQLite adds decimals as floating point, so a sum can come back as 1e-16
     instead of 0; money sums of at most 14 digits are far from that error.

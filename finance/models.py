@@ -573,8 +573,8 @@ class LedgerEntry(AppendOnlyModel):
 class LineShare(AppendOnlyModel):
     """A party's share of one order line for one entry type, stored when computed.
 
-    Amounts are credit-positive (what the account's owner gains from the line);
-    the provider's fee is a positive share of the provider-clearing account, so
+    Amounts are credit-positive: what the account's owner gains from the line.
+    The provider's fee is a positive share of the provider-clearing account, so
     the shares of a sale sum to what the customer paid for the line. Reversals
     (returns, chargebacks, cancellations) add rows with the opposite sign.
     """

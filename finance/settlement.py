@@ -1,4 +1,4 @@
-"""How one invoiced part of an order is split between the parties, per line.
+"""The split of one invoiced part of an order between the parties, per line.
 
 The computation is pure: it takes the part's lines and the contract's terms and
 returns credit-positive shares, and both the ledger postings and the settlement
@@ -82,7 +82,7 @@ class SettlementLine:
 
 @dataclass(frozen=True)
 class Share:
-    """What `party` gains from one line for one entry type (negative: pays)."""
+    """The amount `party` gains from one line for one entry type (negative: pays)."""
 
     item_index: int
     quantity: int

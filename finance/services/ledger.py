@@ -24,7 +24,7 @@ logger = logging.getLogger(__name__)
 
 
 class LedgerError(Exception):
-    """A posting the ledger rejects; the message says why."""
+    """Raised when the ledger rejects a posting, with the reason in the message."""
 
 
 class PeriodClosedError(LedgerError):
@@ -68,12 +68,12 @@ def franchisor_entity() -> LegalEntity:
 
 
 def local_date(moment: datetime) -> date:
-    """The calendar date of `moment` in the project's time zone."""
+    """Return the calendar date of `moment` in the project's time zone."""
     return timezone.localtime(moment).date()
 
 
 def period_bounds(*, length: str, day: date) -> tuple[date, date]:
-    """The first and last day of the period of `length` that contains `day`."""
+    """Return the first and last day of the `length` period containing `day`."""
     if length == Contract.PeriodLength.WEEKLY:
         start = day - timedelta(days=day.weekday())
         return start, start + timedelta(days=6)

@@ -68,7 +68,7 @@ class PartOutcome:
 
 
 def part_key(roles: OrderRoles) -> str:
-    """The part of an idempotency key that names the invoiced part."""
+    """Return the part of an idempotency key that names the invoiced part."""
     if roles.assignment_id:
         return f"a{roles.assignment_id}"
     return f"r{roles.pk}"
@@ -169,7 +169,7 @@ def assignment_lines(assignment, order_lines: list[SettlementLine]):
 
 
 def share_account(roles: OrderRoles, party: str, purpose: str, franchisor):
-    """The account and location a share of `party` posts to."""
+    """Return the account and location that a share of `party` posts to."""
     if party == Party.FULFILLING_STORE:
         location = roles.fulfilling_location
         return account_get(
@@ -212,6 +212,8 @@ def order_part_settle(*, assignment_id: int) -> PartOutcome:
     """
     from routing.models import Assignment
 
+    # NOTE: only parts invoiced through routing assignments reach this point;
+    # an order that VTEX invoices without an assignment is never posted.
     with transaction.atomic():
         assignment = (
             Assignment.objects.select_for_update()
@@ -373,6 +375,8 @@ def order_cancel_settle(*, order_id: int) -> int:
             key = transaction_key(order, Kind.CANCELLATION, roles)
             if LedgerTransaction.objects.filter(idempotency_key=key).exists():
                 continue
+            # NOTE: this reverses the payment fee too, which assumes the
+            # provider refunds its fee when a payment is canceled.
             remaining = remaining_shares(roles)
             created = shares_reverse(
                 kind=Kind.CANCELLATION,

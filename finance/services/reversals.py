@@ -68,7 +68,7 @@ class LineReversal:
 def remaining_shares(
     roles: OrderRoles,
 ) -> dict[int, dict[int, dict[GroupKey, Decimal]]]:
-    """What is left of each share of the part: {roles id: {item index: {group:
+    """Return what is left of each share of the part: {roles id: {item index: {group:
     amount}}}, without groups that are fully reversed."""
     rows = (
         LineShare.objects.filter(roles=roles)
@@ -144,8 +144,8 @@ def _group_of(entry: EntryLine) -> GroupKey:
 
 
 def _original_entries(all_roles) -> dict[GroupKey, LedgerEntry]:
-    """The first posted entry of each group in the parts' own postings, which
-    a reversing entry points at."""
+    """Return the first posted entry of each group in the parts' own postings,
+    which a reversing entry points at."""
     entries = LedgerEntry.objects.filter(
         transaction__roles__in=all_roles,
         transaction__kind__in=POSTED_KINDS,
@@ -168,9 +168,9 @@ def shares_reverse(
     balancing: str,
     reason: str = "",
 ) -> bool:
-    """Post one transaction reversing part of the stored shares of the given
-    (roles, item index) lines, balanced by a credit to the `balancing` account
-    of the collecting entity; return whether this call posted it."""
+    """Post one transaction that reverses part of the stored shares of the
+    given (roles, item index) lines. A credit to the collecting entity's
+    `balancing` account balances it. Returns whether this call posted it."""
     if LedgerTransaction.objects.filter(idempotency_key=key).exists():
         return False
     franchisor = franchisor_entity()
@@ -401,10 +401,11 @@ def chargeback_resolve(
     if LedgerTransaction.objects.filter(
         idempotency_key=chargeback_key(payable_id, other)
     ).exists():
-        raise LedgerError(
-            _("The chargeback of payable %(id)s was already %(other)s.")
-            % {"id": payable_id, "other": other}
-        )
+        if won:
+            message = _("The chargeback of payable %(id)s was already lost.")
+        else:
+            message = _("The chargeback of payable %(id)s was already won.")
+        raise LedgerError(message % {"id": payable_id})
     held_entry = held.entries.get(debit__gt=0)
     amount = held_entry.debit
     if won:

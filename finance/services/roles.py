@@ -20,7 +20,7 @@ NON_DIGITS = re.compile(r"\D")
 
 
 def postal_code_number(value: str) -> int | None:
-    """The 8 digits of a CEP as a number, or None when it has another length."""
+    """Return the 8 digits of a CEP as a number, or None for another length."""
     digits = NON_DIGITS.sub("", value or "")
     return int(digits) if len(digits) == 8 else None
 
@@ -94,7 +94,7 @@ def credited_store(order, *, fulfilling: Location) -> tuple[Location, str]:
 
 
 def invoice_issuer_cnpj(invoice_key: str) -> str:
-    """The issuer's CNPJ in an NF-e access key: characters 7 to 20 of 44."""
+    """Return the issuer's CNPJ in an NF-e access key (characters 7 to 20 of 44)."""
     return invoice_key[6:20] if len(invoice_key) == 44 else ""
 
 

@@ -20,7 +20,7 @@ def posted(finance_network):
     return LedgerTransaction.objects.get(kind="sale")
 
 
-def test_code_refuses_to_change_entries(posted):
+def test_code_rejects_entry_changes(posted):
     entry = posted.entries.first()
     entry.debit = Decimal("1.00")
 
