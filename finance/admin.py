@@ -207,3 +207,6 @@ class SuspenseItemAdmin(ViewOnlyAdmin):
     list_display = ("reference", "reason", "status", "order", "amount", "created_at")
     list_filter = ("reason", "status")
     search_fields = ("reference", "order__vtex_order_id")
+
+
+from finance import admin_statements  # noqa: E402, F401

@@ -1,4 +1,4 @@
-from django.urls import path
+from django.urls import include, path
 
 from finance import views
 
@@ -8,4 +8,5 @@ urlpatterns = [
     path("", views.entry_list, name="entries"),
     path("transactions/<int:pk>/", views.transaction_detail, name="transaction"),
     path("preview/", views.preview, name="preview"),
+    path("", include("finance.urls_statements")),
 ]
