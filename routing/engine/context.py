@@ -4,6 +4,7 @@ from datetime import datetime
 from decimal import Decimal
 
 from routing.engine.geo import Point
+from routing.engine.messages import Message
 from routing.engine.types import Candidate, OrderInput, Policy
 
 DELIVERY_MODE = "delivery"
@@ -41,7 +42,7 @@ class CandidateState:
         self.cover = cover
         self.covered_units = covered_units
         self.rejected_by: str | None = None
-        self.rejected_reason: str | None = None
+        self.rejected_reason: Message | None = None
         self.scores: dict[str, float] = {}
         self.total_score = 0.0
 
@@ -76,6 +77,7 @@ class RoutingContext:
         "all_states",
         "notes",
         "ready_times",
+        "spill_over",
     )
 
     def __init__(
@@ -104,9 +106,12 @@ class RoutingContext:
         self.split = split
         self.excluded = excluded
         self.all_states: list[CandidateState] = []
-        self.notes: list[str] = []
+        # Messages, or English text for notes from `routing.engine.geo`.
+        self.notes: list = []
+        # Set when the capacity filter's spill-over lets every location through.
+        self.spill_over = False
         # (time zone, opening hours, lead time) -> (opens at, ready at) or error.
-        self.ready_times: dict[tuple, tuple[datetime, datetime] | str] = {}
+        self.ready_times: dict[tuple, tuple[datetime, datetime] | Message] = {}
 
     @property
     def now(self) -> datetime:

@@ -12,6 +12,7 @@ from collections.abc import Sequence
 from datetime import datetime
 from decimal import Decimal
 
+from routing.engine import messages as m
 from routing.engine.context import (
     DELIVERY_MODE,
     PICKUP_MODE,
@@ -20,12 +21,15 @@ from routing.engine.context import (
 )
 from routing.engine.explain import (
     candidate_table,
+    english,
     removal_summary,
     routed_decision,
     unroutable_decision,
+    with_notes,
 )
 from routing.engine.filters import postal_code_number
 from routing.engine.geo import Point, locate
+from routing.engine.messages import Message, message
 from routing.engine.pipeline import Evaluation, evaluate
 from routing.engine.postal_codes import state_for_postal_code
 from routing.engine.search import search
@@ -134,21 +138,37 @@ def _route_to(
     mode: str,
     destination: Point | None,
     notes: list[str],
-    prefix: str = "",
+    prefix: Message | None = None,
 ) -> Decision:
     split = policy.allow_split and policy.max_parts > 1
     context = _context(
         order, policy, excluded, mode=mode, destination=destination, split=split
     )
     evaluation = evaluate(candidates, context)
+    result = search(evaluation.finalists, context) if evaluation.finalists else None
+    if (result is None or result.best is None) and _may_spill_over(evaluation):
+        # Spill-over: the order is unroutable and the capacity filter removed
+        # someone, so route it again with the capacity filter letting everyone
+        # through, and keep that outcome when it routes the order.
+        spilled = _context(
+            order, policy, excluded, mode=mode, destination=destination, split=split
+        )
+        spilled.spill_over = True
+        spilled_evaluation = evaluate(candidates, spilled)
+        if spilled_evaluation.finalists:
+            spilled_result = search(spilled_evaluation.finalists, spilled)
+            if spilled_result.best is not None:
+                context, evaluation, result = (
+                    spilled,
+                    spilled_evaluation,
+                    spilled_result,
+                )
+                context.notes.append(
+                    message(m.SPILL_OVER, count=len(evaluation.finalists))
+                )
     all_notes = notes + context.notes
     total_units = context.total_units
-    if not evaluation.finalists:
-        return unroutable_decision(
-            evaluation, None, total_units=total_units, notes=all_notes, prefix=prefix
-        )
-    result = search(evaluation.finalists, context)
-    if result.best is None:
+    if result is None or result.best is None:
         return unroutable_decision(
             evaluation, result, total_units=total_units, notes=all_notes, prefix=prefix
         )
@@ -164,7 +184,16 @@ def _route_to(
     )
 
 
-def _customer_point(order: OrderInput, notes: list[str]) -> Point | None:
+def _may_spill_over(evaluation: Evaluation) -> bool:
+    if not evaluation.removed_by.get("capacity"):
+        return False
+    return any(
+        planned.spec.name == "capacity" and planned.params.get("spill_over")
+        for planned in evaluation.filters
+    )
+
+
+def _customer_point(order: OrderInput, notes: list) -> Point | None:
     point = locate(
         order.latitude,
         order.longitude,
@@ -174,10 +203,7 @@ def _customer_point(order: OrderInput, notes: list[str]) -> Point | None:
         "Customer",
     )
     if point is None:
-        notes.append(
-            "Customer address could not be placed (no usable coordinates, postal "
-            "code, city or state), so distances are unknown."
-        )
+        notes.append(message(m.CUSTOMER_UNPLACED))
     elif point.note:
         notes.append(point.note)
     return point
@@ -187,10 +213,9 @@ def _missing_pickup_location(
     order: OrderInput, candidates: Sequence[Candidate], policy: Policy
 ) -> Decision:
     reason = (
-        f"Pickup location {order.pickup_location_id} is not among the candidates, "
-        f"so the order cannot be collected there."
+        message(m.PICKUP_MISSING, location_id=order.pickup_location_id)
         if order.pickup_location_id is not None
-        else "The pickup order names no pickup location."
+        else message(m.PICKUP_UNNAMED)
     )
     context = _context(
         order, policy, frozenset(), mode=PICKUP_MODE, destination=None, split=False
@@ -208,12 +233,19 @@ def _missing_pickup_location(
                 scores={},
                 total_score=0.0,
                 rejected_by=PICKUP_LOCATION,
-                rejected_reason="not the order's pickup location",
+                rejected_message=message(m.NOT_PICKUP_LOCATION),
                 finalist=False,
                 chosen=False,
             )
         )
-    return Decision(UNROUTABLE, (), tuple(rows), PICKUP_LOCATION, reason)
+    return Decision(
+        UNROUTABLE,
+        (),
+        tuple(rows),
+        PICKUP_LOCATION,
+        reason.english(),
+        sentences=(reason,),
+    )
 
 
 def _route_pickup(
@@ -228,7 +260,7 @@ def _route_pickup(
     if pickup is None:
         return _missing_pickup_location(order, candidates, policy)
 
-    notes: list[str] = []
+    notes: list = []
     point = locate(
         pickup.latitude,
         pickup.longitude,
@@ -248,17 +280,15 @@ def _route_pickup(
     if evaluation.finalists:
         return _pickup_decision(evaluation, pickup.code, context)
 
-    transfer = (
-        f"Pickup location {pickup.code} cannot fulfil the order itself "
-        f"({pickup_state.rejected_by}: {pickup_state.rejected_reason}), so the order "
-        f"is routed as a delivery to its address (transfer)."
+    transfer = message(
+        m.PICKUP_TRANSFER,
+        code=pickup.code,
+        step=pickup_state.rejected_by,
+        reason=pickup_state.rejected_reason,
     )
     notes.append(transfer)
     if point is None:
-        notes.append(
-            f"Pickup location {pickup.code} could not be placed, so distances are "
-            f"unknown."
-        )
+        notes.append(message(m.PICKUP_UNPLACED, code=pickup.code))
     return _route_to(
         order,
         candidates,
@@ -278,10 +308,7 @@ def _pickup_decision(
     for state in evaluation.states:
         if state is not pickup_state:
             state.rejected_by = PICKUP_LOCATION
-            state.rejected_reason = (
-                f"the customer collects the order at {pickup_code}, which holds "
-                f"every unit"
-            )
+            state.rejected_reason = message(m.COLLECTED_ELSEWHERE, code=pickup_code)
     order = context.order
     part = Part(
         location_id=pickup_state.location_id,
@@ -291,17 +318,22 @@ def _pickup_decision(
     )
     table = candidate_table(evaluation, {pickup_state.location_id}, context.total_units)
     notes = list(context.notes)
-    reason = " ".join(
-        text
-        for text in (
-            f"Collected at pickup location {pickup_code}, which passed every filter "
-            f"and holds every unit.",
+    sentences = with_notes(
+        [
+            message(m.PICKUP_COLLECTED, code=pickup_code),
             removal_summary(evaluation),
-            *notes,
-        )
-        if text
+        ],
+        notes,
     )
-    return Decision(ROUTED, (part,), table, PICKUP_LOCATION, reason, tuple(notes))
+    return Decision(
+        ROUTED,
+        (part,),
+        table,
+        PICKUP_LOCATION,
+        english(sentences),
+        tuple(str(note) for note in notes),
+        sentences,
+    )
 
 
 def route(

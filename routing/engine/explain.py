@@ -1,5 +1,6 @@
 """Turn the evaluation and search results into a `Decision` with its reasons."""
 
+from routing.engine import messages as m
 from routing.engine.pipeline import Evaluation
 from routing.engine.search import (
     SCORE_DIGITS,
@@ -29,12 +30,13 @@ def _lines_text(
     for index, qty in allocation:
         ordered = quantities[index]
         items.append(str(index) if qty == ordered else f"{index} ({qty} of {ordered})")
-    noun = "line" if len(items) == 1 else "lines"
-    return f"{noun} {', '.join(items)}"
+    return ", ".join(items)
 
 
-def _distance_text(distance_km: float | None) -> str:
-    return "distance unknown" if distance_km is None else f"{distance_km:.1f} km"
+def _distance(distance_km: float | None) -> m.Message:
+    if distance_km is None:
+        return m.message(m.KM_UNKNOWN)
+    return m.message(m.KM, km=f"{distance_km:.1f}")
 
 
 def capacity_left(candidate: Candidate) -> int | None:
@@ -145,7 +147,7 @@ def _codes(option: Option) -> str:
 
 def _fewer_parts_reason(
     evaluation: Evaluation, best: Option, split: bool
-) -> str | None:
+) -> m.Message | None:
     """Return why a lone single location beat splits, or None if it did not.
 
     A split was only passed over for being a split when a finalist with part
@@ -163,15 +165,12 @@ def _fewer_parts_reason(
     if not better:
         return None
     top = min(better, key=lambda state: (-state.total_score, state.code))
-    return (
-        f"the only single location that holds every unit, and the policy prefers "
-        f"fewer parts to splits with higher-scoring locations such as {top.code}"
-    )
+    return m.message(m.FEWER_PARTS, code=top.code)
 
 
 def deciding_step(
     evaluation: Evaluation, result: SearchResult, prefer_fewer_parts: bool, split: bool
-) -> tuple[str, str]:
+) -> tuple[str, m.Message]:
     """Return the step that decided and a clause explaining it."""
     best, other = result.best, result.runner_up
     assert best is not None
@@ -183,49 +182,59 @@ def deciding_step(
             )
             if fewer_parts:
                 return PREFER_FEWER_PARTS, fewer_parts
-            size = "a single location" if parts == 1 else f"{parts} locations"
-            return SPLIT_SEARCH, f"the only option with {size} that holds every unit"
+            if parts == 1:
+                return SPLIT_SEARCH, m.message(m.ONLY_SINGLE)
+            return SPLIT_SEARCH, m.message(m.ONLY_COMBINATION, parts=parts)
         step = evaluation.last_rejecting_step
         if step is not None:
-            return step, f"the only location left after the {step} filter"
-        return ONLY_CANDIDATE, "the only candidate"
+            return step, m.message(m.ONLY_AFTER_FILTER, step=step)
+        return ONLY_CANDIDATE, m.message(m.ONLY_CANDIDATE)
 
     # With prefer_fewer_parts the search stops at the smallest number of parts
     # that works, so the runner-up has as many parts as the best option.
     if round(best.score, SCORE_DIGITS) != round(other.score, SCORE_DIGITS):
         criterion = deciding_criterion(evaluation, best, other)
-        return criterion, (
-            f"score {best.score:.3f} against {other.score:.3f} for {_codes(other)}, "
-            f"decided mostly by {criterion}"
+        return criterion, m.message(
+            m.SCORE_WON,
+            score=f"{best.score:.3f}",
+            other_score=f"{other.score:.3f}",
+            other=_codes(other),
+            criterion=criterion,
         )
     if round(best.distance, 6) != round(other.distance, 6):
-        return TIE_BREAK_DISTANCE, (
-            f"same score as {_codes(other)} and a shorter total distance "
-            f"({best.distance:.1f} km against {other.distance:.1f} km)"
+        return TIE_BREAK_DISTANCE, m.message(
+            m.DISTANCE_TIE,
+            other=_codes(other),
+            distance=f"{best.distance:.1f}",
+            other_distance=f"{other.distance:.1f}",
         )
-    return TIE_BREAK_CODE, (
-        f"same score and distance as {_codes(other)}, so location codes break the tie"
-    )
+    return TIE_BREAK_CODE, m.message(m.CODE_TIE, other=_codes(other))
 
 
-def removal_summary(evaluation: Evaluation) -> str:
+def removal_summary(evaluation: Evaluation) -> m.Message | None:
     if not evaluation.removed_by:
-        return ""
+        return None
     counts = ", ".join(
         f"{name} {count}" for name, count in evaluation.removed_by.items()
     )
-    removed = sum(evaluation.removed_by.values())
-    return (
-        f"Filters removed {removed} of {len(evaluation.states)} locations ({counts})."
+    return m.message(
+        m.FILTERS_REMOVED,
+        removed=sum(evaluation.removed_by.values()),
+        total=len(evaluation.states),
+        counts=counts,
     )
 
 
-def _with_notes(sentences: list[str], notes: list[str]) -> str:
-    """Join the sentences and the notes, skipping notes already among the
-    sentences."""
+def with_notes(sentences: list, notes: list) -> tuple:
+    """Return the sentences, then the notes not already among them, without
+    empty entries. Entries are Messages or English text."""
     texts = [sentence for sentence in sentences if sentence]
     texts += [note for note in notes if note not in sentences]
-    return " ".join(texts)
+    return tuple(texts)
+
+
+def english(sentences) -> str:
+    return " ".join(str(sentence) for sentence in sentences)
 
 
 def routed_decision(
@@ -236,8 +245,8 @@ def routed_decision(
     split: bool,
     total_units: int,
     quantities: dict[int, int],
-    notes: list[str],
-    prefix: str = "",
+    notes: list,
+    prefix: m.Message | None = None,
 ) -> Decision:
     """Build the decision for a routed order, where `quantities` maps each line
     index to its ordered quantity."""
@@ -247,25 +256,35 @@ def routed_decision(
     parts = parts_of(best)
     if len(parts) == 1:
         member = best.members[0]
-        distance = _distance_text(member.distance_km)
-        summary = f"Routed to {member.code} ({distance}): {explanation}."
-    else:
-        described = " and ".join(
-            f"{member.code} takes {_lines_text(allocation, quantities)} "
-            f"({_distance_text(member.distance_km)})"
-            for member, allocation in zip(best.members, best.allocations, strict=True)
+        summary = m.message(
+            m.ROUTED_TO,
+            code=member.code,
+            distance=_distance(member.distance_km),
+            explanation=explanation,
         )
-        summary = (
-            f"Split into {len(parts)} parts: {described}. Chosen for {explanation}."
+    else:
+        described = [
+            m.message(
+                m.SPLIT_PART_ONE_LINE if len(allocation) == 1 else m.SPLIT_PART,
+                code=member.code,
+                lines=_lines_text(allocation, quantities),
+                distance=_distance(member.distance_km),
+            )
+            for member, allocation in zip(best.members, best.allocations, strict=True)
+        ]
+        summary = m.message(
+            m.SPLIT_INTO, count=len(parts), parts=described, explanation=explanation
         )
     chosen = {member.location_id for member in best.members}
+    sentences = with_notes([prefix, summary, removal_summary(evaluation)], notes)
     return Decision(
         status=ROUTED,
         parts=parts,
         candidates=candidate_table(evaluation, chosen, total_units),
         deciding_step=step,
-        reason=_with_notes([prefix, summary, removal_summary(evaluation)], notes),
-        notes=tuple(notes),
+        reason=english(sentences),
+        notes=tuple(str(note) for note in notes),
+        sentences=sentences,
     )
 
 
@@ -274,23 +293,25 @@ def unroutable_decision(
     result: SearchResult | None,
     *,
     total_units: int,
-    notes: list[str],
-    prefix: str = "",
+    notes: list,
+    prefix: m.Message | None = None,
 ) -> Decision:
     if evaluation.finalists and result is not None:
         step, summary = SPLIT_SEARCH, result.failure
     else:
         step = evaluation.emptied_by or SPLIT_SEARCH
         summary = (
-            f"No location passed the filters, and the last ones were removed by {step}."
+            m.message(m.NO_FINALIST, step=step)
             if evaluation.states
-            else "No candidate locations were given."
+            else m.message(m.NO_CANDIDATES)
         )
+    sentences = with_notes([prefix, summary, removal_summary(evaluation)], notes)
     return Decision(
         status=UNROUTABLE,
         parts=(),
         candidates=candidate_table(evaluation, set(), total_units),
         deciding_step=step,
-        reason=_with_notes([prefix, summary, removal_summary(evaluation)], notes),
-        notes=tuple(notes),
+        reason=english(sentences),
+        notes=tuple(str(note) for note in notes),
+        sentences=sentences,
     )

@@ -10,6 +10,7 @@ from collections.abc import Mapping
 from datetime import datetime, timedelta
 from typing import Any
 
+from routing.engine import messages as m
 from routing.engine.context import (
     PICKUP_MODE,
     TRANSFER_MODE,
@@ -20,7 +21,7 @@ from routing.engine.hours import format_local, next_opening
 from routing.engine.postal_codes import state_for_postal_code
 from routing.engine.types import Candidate
 
-Rejections = list[tuple[CandidateState, str]]
+Rejections = list[tuple[CandidateState, m.Message]]
 
 
 def units(count: int) -> str:
@@ -70,11 +71,8 @@ def filter_excluded(
     states: list[CandidateState], context: RoutingContext, params: Mapping[str, Any]
 ) -> Rejections:
     excluded = context.excluded
-    return [
-        (state, "excluded from routing this order")
-        for state in states
-        if state.location_id in excluded
-    ]
+    reason = m.message(m.EXCLUDED)
+    return [(state, reason) for state in states if state.location_id in excluded]
 
 
 def filter_status(
@@ -83,7 +81,14 @@ def filter_status(
     allowed = params["allowed"]
     allowed_text = ", ".join(allowed)
     return [
-        (state, f"status {state.candidate.status} is not allowed ({allowed_text})")
+        (
+            state,
+            m.message(
+                m.STATUS_NOT_ALLOWED,
+                status=state.candidate.status,
+                allowed=allowed_text,
+            ),
+        )
         for state in states
         if state.candidate.status not in allowed
     ]
@@ -101,11 +106,9 @@ def filter_delivery_capability(
         )
         if takes_pickup:
             if not candidate.offers_pickup:
-                rejections.append((state, "does not offer pickup"))
+                rejections.append((state, m.message(m.NO_PICKUP)))
         elif candidate.kind != "dc" and not candidate.ships_from_store:
-            rejections.append(
-                (state, "store does not ship orders (ship-from-store off)")
-            )
+            rejections.append((state, m.message(m.NO_SHIPPING)))
     return rejections
 
 
@@ -114,22 +117,37 @@ def filter_stock(
 ) -> Rejections:
     # Mode "any" only makes sense when the order may be split.
     all_items = params["mode"] == "all_items" or not context.split
+    total = context.total_units
+    nothing = (
+        m.message(m.STOCK_NONE_ONE)
+        if total == 1
+        else m.message(m.STOCK_NONE, ordered=total)
+    )
+    # Candidates with the same coverage share one message.
+    shortfalls: dict[tuple[int, ...], m.Message] = {}
     rejections = []
     for state in states:
-        if all_items and state.covered_units < context.total_units:
-            shortages = [
-                f"{in_stock} of {units(ordered)} of SKU {sku} in stock"
-                for sku, ordered, in_stock in zip(
-                    context.skus, context.demand, state.cover, strict=True
-                )
-                if in_stock < ordered
-            ]
-            rejections.append((state, ", ".join(shortages)))
+        if all_items and state.covered_units < total:
+            reason = shortfalls.get(state.cover)
+            if reason is None:
+                reason = shortfalls[state.cover] = _shortages(context, state.cover)
+            rejections.append((state, reason))
         elif state.covered_units == 0:
-            rejections.append(
-                (state, f"none of the {units(context.total_units)} ordered in stock")
-            )
+            rejections.append((state, nothing))
     return rejections
+
+
+def _shortages(context: RoutingContext, cover: tuple[int, ...]) -> m.Message:
+    shortages = [
+        m.message(m.STOCK_SHORT_ONE, in_stock=in_stock, sku=sku)
+        if ordered == 1
+        else m.message(m.STOCK_SHORT, in_stock=in_stock, ordered=ordered, sku=sku)
+        for sku, ordered, in_stock in zip(
+            context.skus, context.demand, cover, strict=True
+        )
+        if in_stock < ordered
+    ]
+    return m.message(m.STOCK_SHORTAGES, items=shortages)
 
 
 def filter_max_distance(
@@ -142,12 +160,15 @@ def filter_max_distance(
         distance = state.distance_km
         if distance is None:
             if reject_unknown:
-                rejections.append(
-                    (state, "distance unknown because the address could not be placed")
-                )
+                rejections.append((state, m.message(m.DISTANCE_UNKNOWN)))
         elif distance > limit:
             rejections.append(
-                (state, f"{distance:.1f} km away, over the {limit:g} km limit")
+                (
+                    state,
+                    m.message(
+                        m.DISTANCE_OVER, distance=f"{distance:.1f}", limit=f"{limit:g}"
+                    ),
+                )
             )
     return rejections
 
@@ -156,6 +177,18 @@ def ready_time(
     candidate: Candidate, now: datetime, cache: dict
 ) -> tuple[datetime, datetime] | str:
     """Return (opens at, ready to ship at) for a location, or an error string.
+
+    `cache` must only be used with one `now`, and not shared with
+    `ready_time_checked`.
+    """
+    result = ready_time_checked(candidate, now, cache)
+    return result.english() if isinstance(result, m.Message) else result
+
+
+def ready_time_checked(
+    candidate: Candidate, now: datetime, cache: dict
+) -> tuple[datetime, datetime] | m.Message:
+    """Return (opens at, ready to ship at) for a location, or why it has none.
 
     Locations with the same time zone, hours and lead time share one entry in
     `cache`, which must only be used with one `now`.
@@ -167,10 +200,12 @@ def ready_time(
     try:
         opens_at = next_opening(now, candidate.time_zone, candidate.opening_hours)
     except ValueError as error:
-        result: tuple[datetime, datetime] | str = f"invalid opening hours: {error}"
+        result: tuple[datetime, datetime] | m.Message = m.message(
+            m.HOURS_INVALID, error=str(error)
+        )
     else:
         if opens_at is None:
-            result = "never opens according to its opening hours"
+            result = m.message(m.NEVER_OPENS)
         else:
             ready_at = opens_at + timedelta(hours=candidate.lead_time_hours)
             result = (opens_at, ready_at)
@@ -196,8 +231,8 @@ def filter_meets_promise(
 
     for state in states:
         candidate = state.candidate
-        timing = ready_time(candidate, context.now, context.ready_times)
-        if isinstance(timing, str):
+        timing = ready_time_checked(candidate, context.now, context.ready_times)
+        if isinstance(timing, m.Message):
             rejections.append((state, timing))
             continue
         opens_at, ready_at = timing
@@ -206,48 +241,47 @@ def filter_meets_promise(
         arrives_at = ready_at + timedelta(days=transit_days)
         if arrives_at > promised_by:
             zone_name = candidate.time_zone
-            rejections.append(
-                (
-                    state,
-                    f"estimated arrival {local(arrives_at, zone_name)} is after "
-                    f"the promised {local(promised_by, zone_name)} (opens "
-                    f"{local(opens_at, zone_name)}, "
-                    f"{candidate.lead_time_hours:g} h lead time, "
-                    f"{transit_days:.1f} days in transit)",
-                )
+            reason = m.message(
+                m.PROMISE_LATE,
+                arrival=local(arrives_at, zone_name),
+                promised=local(promised_by, zone_name),
+                opens=local(opens_at, zone_name),
+                lead_time=f"{candidate.lead_time_hours:g}",
+                transit=f"{transit_days:.1f}",
             )
+            rejections.append((state, reason))
     return rejections
 
 
-def capacity_problem(state: CandidateState) -> str | None:
+def capacity_problem(state: CandidateState) -> m.Message | None:
     candidate = state.candidate
     daily, accepted = candidate.daily_capacity, candidate.accepted_today
     if daily > 0 and accepted >= daily:
-        return f"accepted {accepted} of {daily} orders allowed today"
+        return m.message(m.DAILY_FULL, taken=accepted, daily=daily)
     concurrent, open_now = candidate.concurrent_capacity, candidate.open_assignments
     if concurrent > 0 and open_now >= concurrent:
-        return f"{open_now} of {concurrent} concurrent assignments already open"
+        return m.message(m.CONCURRENT_FULL, open=open_now, concurrent=concurrent)
     return None
 
 
 def filter_capacity(
     states: list[CandidateState], context: RoutingContext, params: Mapping[str, Any]
 ) -> Rejections:
+    # With spill-over the engine routes the order again with this filter off
+    # when it is unroutable and this filter removed someone (see
+    # `routing.engine.engine`), so the order waits only when capacity is not
+    # what stops it.
+    if params["spill_over"] and context.spill_over:
+        return []
     rejections = []
     for state in states:
         problem = capacity_problem(state)
         if problem is not None:
             rejections.append((state, problem))
-    if params["spill_over"] and rejections and len(rejections) == len(states):
-        context.notes.append(
-            f"Capacity spill-over: all {len(states)} remaining locations were at "
-            f"capacity, so the capacity filter let them through."
-        )
-        return []
     return rejections
 
 
-def region_problem(state: CandidateState, context: RoutingContext) -> str | None:
+def region_problem(state: CandidateState, context: RoutingContext) -> m.Message | None:
     """Return why the customer is outside the candidate's region, or None."""
     candidate = state.candidate
     customer_postal = context.customer_postal_code
@@ -255,14 +289,13 @@ def region_problem(state: CandidateState, context: RoutingContext) -> str | None
         try:
             ranges = parse_postal_ranges(candidate.service_postal_ranges)
         except ValueError as error:
-            return f"invalid service postal ranges: {error}"
+            return m.message(m.RANGES_INVALID, error=str(error))
         if customer_postal is None:
-            return "customer postal code unknown, so the service region cannot match"
+            return m.message(m.POSTAL_UNKNOWN)
         if any(low <= customer_postal <= high for low, high in ranges):
             return None
-        return (
-            f"customer postal code {format_postal_code(customer_postal)} is "
-            f"outside the location's service ranges"
+        return m.message(
+            m.POSTAL_OUTSIDE, postal_code=format_postal_code(customer_postal)
         )
 
     location_state = candidate.state.strip().upper() or state_for_postal_code(
@@ -270,9 +303,11 @@ def region_problem(state: CandidateState, context: RoutingContext) -> str | None
     )
     customer_state = context.customer_state
     if not location_state or not customer_state:
-        return "state of the customer or the location unknown"
+        return m.message(m.STATE_UNKNOWN)
     if location_state != customer_state:
-        return f"customer is in {customer_state}, the location in {location_state}"
+        return m.message(
+            m.STATE_DIFFERS, customer=customer_state, location=location_state
+        )
     return None
 
 

@@ -15,6 +15,11 @@ from routing.engine.geo import (
     MIN_LONGITUDE,
     locate,
 )
+from routing.engine.messages import (
+    POSITIONS_ESTIMATED,
+    POSITIONS_ESTIMATED_MORE,
+    message,
+)
 from routing.engine.steps import STEP_TYPES, StepType
 from routing.engine.types import CRITERION, FILTER, Candidate, Policy
 
@@ -212,11 +217,13 @@ def evaluate(
     context.all_states = states
     if estimated:
         listed = ", ".join(estimated[:5])
-        more = f" and {len(estimated) - 5} more" if len(estimated) > 5 else ""
-        context.notes.append(
-            f"Positions of {listed}{more} come from swapped coordinates, postal "
-            f"code, city or state instead of their own coordinates."
-        )
+        if len(estimated) > 5:
+            note = message(
+                POSITIONS_ESTIMATED_MORE, codes=listed, more=len(estimated) - 5
+            )
+        else:
+            note = message(POSITIONS_ESTIMATED, codes=listed)
+        context.notes.append(note)
     filters = filter_plan(context.policy, context.split)
     criteria = criteria_plan(context.policy)
     pool = states if only is None else [s for s in states if s.location_id in only]

@@ -39,8 +39,8 @@ from collections.abc import Sequence
 from dataclasses import dataclass
 from decimal import Decimal
 
+from routing.engine import messages as m
 from routing.engine.context import CandidateState, RoutingContext, line_weights
-from routing.engine.filters import units
 
 # Stands in for an unknown distance when summing distances for the ranking.
 UNKNOWN_DISTANCE_KM = 10_000_000.0
@@ -71,7 +71,7 @@ class SearchResult:
 
     best: Option | None
     runner_up: Option | None
-    failure: str = ""
+    failure: m.Message | None = None
 
 
 @dataclass(frozen=True, slots=True)
@@ -337,26 +337,24 @@ class _Search:
 
     # Failure -----------------------------------------------------------------
 
-    def failure(self) -> str:
+    def failure(self) -> m.Message:
         total = self.context.total_units
         max_covered = max((state.covered_units for state in self.finalists), default=0)
         holder = (
-            f"the best single location holds {max_covered} of {units(total)}"
+            m.message(m.BEST_SINGLE_HOLDS, covered=max_covered, units=m.units(total))
             if self.finalists
-            else "no location passed the filters"
+            else m.message(m.NONE_PASSED)
         )
         if not self.context.split:
-            return f"No single location holds every unit: {holder}."
+            return m.message(m.NO_SINGLE_HOLDS, holder=holder)
         max_parts = self.policy.max_parts
         if self.covering_combinations:
-            return (
-                f"Every combination of up to {max_parts} locations that holds every "
-                f"unit leaves a location without a whole line or a part below the "
-                f"minimum part value of {self.policy.min_part_value}."
+            return m.message(
+                m.NO_COMBINATION_FITS,
+                max_parts=max_parts,
+                min_part_value=self.policy.min_part_value,
             )
-        return (
-            f"No combination of up to {max_parts} locations holds every unit: {holder}."
-        )
+        return m.message(m.NO_COMBINATION_HOLDS, max_parts=max_parts, holder=holder)
 
 
 def assign_lines(

@@ -162,8 +162,9 @@ _FILTERS = (
             Param(
                 "spill_over",
                 BOOLEAN,
-                "When every remaining location is at capacity, let them all "
-                "through instead of leaving the order unroutable.",
+                "When the order would be unroutable and this filter removed a "
+                "location, route it again with this filter letting every "
+                "location through.",
                 default=False,
             ),
         ),

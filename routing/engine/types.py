@@ -1,8 +1,8 @@
 """Inputs and outputs of the routing engine.
 
-Inputs are frozen dataclasses of plain values and outputs are dataclasses, so
-the engine needs no database and the same inputs always give the same
-`Decision`.
+Inputs are dataclasses of plain values (frozen, except `Candidate`, which the
+engine treats as read-only) and outputs are dataclasses, so the engine needs no
+database and the same inputs always give the same `Decision`.
 """
 
 from collections.abc import Mapping
@@ -10,6 +10,8 @@ from dataclasses import dataclass, field
 from datetime import datetime
 from decimal import Decimal
 from typing import Any
+
+from routing.engine.messages import Message
 
 DELIVERY = "delivery"
 PICKUP_IN_POINT = "pickup-in-point"
@@ -71,7 +73,10 @@ class OrderInput:
     sales_channel: str = ""
 
 
-@dataclass(frozen=True, slots=True)
+# Not frozen, because one is built per location for every order (500 per
+# order in the benchmark) and frozen construction is several times slower
+# (Python 3.11). The engine never changes a candidate.
+@dataclass(slots=True)
 class Candidate:
     """A store or DC that may fulfil the order, with its stock and counters.
 
@@ -157,7 +162,8 @@ class CandidateResult:
     to the metre. `coverage` is the share of ordered units the location has in
     stock. `scores` maps each criterion to its normalised 0..1 value and
     `total_score` is their weighted mean. Both are empty or 0 for rejected
-    candidates. `finalist` means the candidate passed every filter.
+    candidates. `rejected_message` says why the `rejected_by` step removed
+    it. `finalist` means the candidate passed every filter.
     """
 
     location_id: int
@@ -168,9 +174,15 @@ class CandidateResult:
     scores: Mapping[str, float]
     total_score: float
     rejected_by: str | None
-    rejected_reason: str | None
+    rejected_message: Message | None
     finalist: bool
     chosen: bool
+
+    @property
+    def rejected_reason(self) -> str | None:
+        """The rejection reason in English."""
+        message = self.rejected_message
+        return None if message is None else message.english()
 
 
 @dataclass(frozen=True, slots=True)
@@ -179,7 +191,8 @@ class Decision:
 
     `notes` lists adjustments the engine made to its inputs (swapped or missing
     coordinates, capacity spill-over, pickup transfer), and `reason` repeats
-    them after its own sentences.
+    them after its own sentences. `sentences` holds the sentences of `reason`
+    as Messages, or as English text for the notes on placing addresses.
     """
 
     status: str
@@ -188,3 +201,4 @@ class Decision:
     deciding_step: str
     reason: str
     notes: tuple[str, ...] = ()
+    sentences: tuple = ()

@@ -1,10 +1,13 @@
 """Build the engine's inputs from the database: the order and every location."""
 
 import zoneinfo
+from collections.abc import Mapping
 from dataclasses import dataclass, field
 from datetime import datetime, timedelta
+from types import MappingProxyType
 
 from django.db.models import Count, F, Q, Sum
+from django.db.models.functions import Coalesce
 
 from franchises.models import Location
 from orders.models import Order
@@ -15,17 +18,28 @@ from routing.services.policies import policies_active, policy_engine_form
 
 # Assignment history that performance and fairness look back on.
 PERFORMANCE_WINDOW = timedelta(days=30)
-# Offers a location must have accepted, rejected or let expire before its
-# rates are used.
+# Answered offers (for the rejection rate) or fulfilments with a known outcome
+# (for the on-time rate) a location needs before its rate is used.
 MIN_ANSWERED_OFFERS = 5
+# Ship-by time after acceptance when HQ has no "not shipped or ready by the
+# ship-by time" SLA rule.
+DEFAULT_SHIP_BY_HOURS = 24.0
+# Daily capacity counters reset at midnight in this zone.
+CAPACITY_TIME_ZONE = zoneinfo.ZoneInfo("America/Sao_Paulo")
+# Assignment states that count as an order the location took: open or
+# fulfilled, not rejected, expired or canceled.
+TAKEN_STATES = Assignment.LIVE_STATES
 
 
 @dataclass
 class LocationFacts:
     """Per-location figures that do not depend on the order, loaded once per batch.
 
-    Open-assignment counts grow as the batch makes offers (`offer_counted`);
-    NOTE: accepted-today counts are as of the batch start.
+    `accepted_today` counts the orders a location took today: offers made today
+    that are still open or went on to be fulfilled, plus offers accepted today.
+    `offer_counted` adds each offer the batch makes to it, to
+    `open_assignments` and to `orders_this_period`, so later orders of the
+    same batch see the earlier ones.
     """
 
     locations: list[Location]
@@ -63,7 +77,7 @@ class LocationFacts:
     @classmethod
     def load(cls, now: datetime) -> "LocationFacts":
         facts = cls(locations=list(Location.objects.order_by("code")))
-        today = now.astimezone(zoneinfo.ZoneInfo("America/Sao_Paulo")).replace(
+        today = now.astimezone(CAPACITY_TIME_ZONE).replace(
             hour=0, minute=0, second=0, microsecond=0
         )
         open_counts = (
@@ -72,56 +86,141 @@ class LocationFacts:
             .annotate(n=Count("id"))
         )
         facts.open_assignments = {row["location_id"]: row["n"] for row in open_counts}
-        accepted = (
-            Assignment.objects.filter(accepted_at__gte=today)
+        taken_today = (
+            Assignment.objects.filter(
+                Q(accepted_at__gte=today)
+                | Q(offered_at__gte=today, state__in=TAKEN_STATES)
+            )
             .values("location_id")
             .annotate(n=Count("id"))
         )
-        facts.accepted_today = {row["location_id"]: row["n"] for row in accepted}
-        window = (
-            Assignment.objects.filter(offered_at__gte=now - PERFORMANCE_WINDOW)
-            .values("location_id")
-            .annotate(
-                offered=Count("id"),
-                rejected=Count(
-                    "id",
-                    filter=Q(
-                        state__in=[Assignment.State.REJECTED, Assignment.State.EXPIRED]
-                    ),
-                ),
-                accepted=Count("id", filter=Q(accepted_at__isnull=False)),
-                on_time=Count(
-                    "id",
-                    filter=Q(
-                        accepted_at__isnull=False,
-                        accepted_at__lte=F("expires_at"),
-                    ),
-                ),
+        facts.accepted_today = {row["location_id"]: row["n"] for row in taken_today}
+        period = (
+            Assignment.objects.filter(
+                offered_at__gte=now - PERFORMANCE_WINDOW, state__in=TAKEN_STATES
             )
+            .values("location_id")
+            .annotate(n=Count("id"))
         )
-        for row in window:
-            location_id = row["location_id"]
-            facts.orders_this_period[location_id] = row["accepted"]
-            # Rates come from closed offers only, because an open offer has no
-            # outcome yet. Below MIN_ANSWERED_OFFERS the rates stay unknown,
-            # which the engine scores as neutral.
-            answered = row["accepted"] + row["rejected"]
-            if answered >= MIN_ANSWERED_OFFERS:
-                facts.rejection_rate[location_id] = row["rejected"] / answered
-                facts.on_time_rate[location_id] = (
-                    row["on_time"] / row["accepted"] if row["accepted"] else 0.0
-                )
+        facts.orders_this_period = {row["location_id"]: row["n"] for row in period}
+        facts.rejection_rate = rejection_rates(now)
+        facts.on_time_rate = on_time_rates(now)
         return facts
 
     def offer_counted(self, location_id: int) -> None:
         """Count an offer just made, so later orders of the batch see it."""
-        self.open_assignments[location_id] = (
-            self.open_assignments.get(location_id, 0) + 1
-        )
+        for counter in (
+            self.open_assignments,
+            self.accepted_today,
+            self.orders_this_period,
+        ):
+            counter[location_id] = counter.get(location_id, 0) + 1
         if self._fields is not None and location_id in self._fields:
-            self._fields[location_id]["open_assignments"] = self.open_assignments[
-                location_id
-            ]
+            fields = self._fields[location_id]
+            fields["open_assignments"] = self.open_assignments[location_id]
+            fields["accepted_today"] = self.accepted_today[location_id]
+            fields["orders_this_period"] = self.orders_this_period[location_id]
+
+
+def rejection_rates(now: datetime) -> dict[int, float]:
+    """Share of answered offers each location rejected or let expire over the
+    performance window. Open offers have no outcome yet, so they do not count,
+    and below MIN_ANSWERED_OFFERS answers the rate stays unknown, which the
+    engine scores as neutral."""
+    rows = (
+        Assignment.objects.filter(offered_at__gte=now - PERFORMANCE_WINDOW)
+        .values("location_id")
+        .annotate(
+            rejected=Count(
+                "id",
+                filter=Q(
+                    state__in=[Assignment.State.REJECTED, Assignment.State.EXPIRED]
+                ),
+            ),
+            accepted=Count("id", filter=Q(accepted_at__isnull=False)),
+        )
+    )
+    rates = {}
+    for row in rows:
+        answered = row["accepted"] + row["rejected"]
+        if answered >= MIN_ANSWERED_OFFERS:
+            rates[row["location_id"]] = row["rejected"] / answered
+    return rates
+
+
+def ship_by_hours() -> tuple[float, dict[int, float]]:
+    """Hours after acceptance by which a location must ship or have the order
+    ready for pickup: the enabled "not shipped or ready by the ship-by time"
+    SLA rules without a sales channel, the network-wide one for every location
+    and a location's own rule for that location. Without a rule,
+    DEFAULT_SHIP_BY_HOURS."""
+    from monitoring.models import SlaRule
+
+    network = DEFAULT_SHIP_BY_HOURS
+    per_location: dict[int, float] = {}
+    rules = SlaRule.objects.filter(
+        kind=SlaRule.Kind.NOT_FULFILLED, is_enabled=True, sales_channel=""
+    ).values_list("location_id", "threshold")
+    network_rules = [threshold for location_id, threshold in rules if not location_id]
+    if network_rules:
+        network = float(min(network_rules))
+    for location_id, threshold in rules:
+        if location_id:
+            per_location[location_id] = min(
+                float(threshold), per_location.get(location_id, float(threshold))
+            )
+    return network, per_location
+
+
+def on_time_rates(now: datetime) -> dict[int, float]:
+    """Share of each location's assignments accepted over the performance
+    window that were shipped or ready for pickup by their ship-by time.
+
+    An assignment counts once its outcome is known: fulfilled, or still
+    unfulfilled after its ship-by time. Assignments canceled with the order do
+    not count. Below MIN_ANSWERED_OFFERS measured assignments the rate stays
+    unknown.
+    """
+    network_hours, per_location = ship_by_hours()
+    groups: dict[float, list[int]] = {}
+    for location_id, hours in per_location.items():
+        groups.setdefault(hours, []).append(location_id)
+    accepted = Assignment.objects.filter(
+        accepted_at__gte=now - PERFORMANCE_WINDOW, accepted_at__isnull=False
+    ).exclude(state=Assignment.State.CANCELED)
+    counts: dict[int, tuple[int, int]] = {}
+    queries = [(network_hours, accepted.exclude(location_id__in=per_location))]
+    for hours, location_ids in groups.items():
+        queries.append((hours, accepted.filter(location_id__in=location_ids)))
+    for hours, query in queries:
+        for location_id, measured, on_time in _on_time_counts(query, hours, now):
+            counts[location_id] = (measured, on_time)
+    return {
+        location_id: on_time / measured
+        for location_id, (measured, on_time) in counts.items()
+        if measured >= MIN_ANSWERED_OFFERS
+    }
+
+
+def _on_time_counts(query, hours: float, now: datetime):
+    allowed = timedelta(hours=hours)
+    fulfilled_at = Coalesce("ready_at", "shipped_at")
+    rows = (
+        query.annotate(fulfilled_at=fulfilled_at)
+        .filter(Q(fulfilled_at__isnull=False) | Q(accepted_at__lt=now - allowed))
+        .values("location_id")
+        .annotate(
+            measured=Count("id"),
+            on_time=Count(
+                "id",
+                filter=Q(
+                    fulfilled_at__isnull=False,
+                    fulfilled_at__lte=F("accepted_at") + allowed,
+                ),
+            ),
+        )
+    )
+    return [(row["location_id"], row["measured"], row["on_time"]) for row in rows]
 
 
 def order_input(order: Order, now: datetime, lines=None) -> OrderInput:
@@ -198,33 +297,81 @@ def weeks_of_cover(stock: dict[str, int], sales: dict, location_id: int) -> dict
     return cover
 
 
-def candidates_build(order: OrderInput, facts: LocationFacts) -> list[Candidate]:
-    sku_ids = {line.sku_id for line in order.lines}
-    available: dict[int, dict[str, int]] = {}
-    lead_times: dict[int, float] = {}
-    # One read gives both the units each location may promise and its
-    # longest lead time among the ordered SKUs.
-    levels = StockLevel.objects.filter(sku_id__in=sku_ids).values_list(
-        "location_id", "sku_id", "quantity", "reserved", "lead_time_hours"
-    )
-    for location_id, sku_id, quantity, reserved, lead_time in levels:
-        available.setdefault(location_id, {})[sku_id] = max(0, quantity - reserved)
-        lead_times[location_id] = max(
-            lead_times.get(location_id, 0.0), float(lead_time)
+class BatchStock:
+    """Stock levels and weekly sales of the SKUs a batch of orders needs, read
+    in one query each, with the offers the batch makes already subtracted.
+
+    The rows are read without locks, as a single order's candidates were:
+    another worker's reservation made after the read is not seen until the
+    next batch.
+    """
+
+    def __init__(self, sku_ids: set[str], now: datetime) -> None:
+        # location id -> SKU -> units it may still promise (quantity - reserved)
+        self.available: dict[int, dict[str, int]] = {}
+        # location id -> SKU -> lead time in hours
+        self.lead_times: dict[int, dict[str, float]] = {}
+        levels = StockLevel.objects.filter(sku_id__in=sku_ids).values_list(
+            "location_id", "sku_id", "quantity", "reserved", "lead_time_hours"
         )
-    sales = weekly_sales(sku_ids, order.now)
-    candidates = []
-    for location_id, fields in facts.candidate_fields().items():
-        stock = available.get(location_id, {})
-        candidates.append(
-            Candidate(
-                **fields,
-                lead_time_hours=float(lead_times.get(location_id) or 0),
-                stock=stock,
-                weeks_of_cover=weeks_of_cover(stock, sales, location_id),
+        for location_id, sku_id, quantity, reserved, lead_time in levels:
+            self.available.setdefault(location_id, {})[sku_id] = max(
+                0, quantity - reserved
             )
-        )
-    return candidates
+            self.lead_times.setdefault(location_id, {})[sku_id] = float(lead_time)
+        self.sales = weekly_sales(sku_ids, now)
+
+    def reserve(self, location_id: int, quantities: dict[str, int]) -> None:
+        """Subtract an offer's units, so later orders of the batch see them taken."""
+        stock = self.available.setdefault(location_id, {})
+        for sku_id, quantity in quantities.items():
+            stock[sku_id] = max(0, stock.get(sku_id, 0) - quantity)
+
+    def candidates(self, order: OrderInput, facts: LocationFacts) -> list[Candidate]:
+        """Return one Candidate per location for the order's SKUs."""
+        sku_ids = {line.sku_id for line in order.lines}
+        sales = self.sales
+        available = self.available
+        all_lead_times = self.lead_times
+        candidates = []
+        # This loop runs for every location for every order, so locations
+        # without any of the SKUs share empty mappings instead of building them.
+        for location_id, fields in facts.candidate_fields().items():
+            held = available.get(location_id)
+            stock = _NOTHING
+            cover = _NOTHING
+            lead_time = 0.0
+            if held:
+                stock = {sku: held[sku] for sku in sku_ids if sku in held}
+                if stock:
+                    cover = weeks_of_cover(stock, sales, location_id)
+                    # Both mappings come from the same rows, so the SKUs with
+                    # stock are the SKUs with a lead time. The longest counts.
+                    lead_times = all_lead_times[location_id]
+                    lead_time = max(lead_times[sku] for sku in stock)
+            candidates.append(
+                Candidate(
+                    **fields,
+                    lead_time_hours=lead_time,
+                    stock=stock,
+                    weeks_of_cover=cover,
+                )
+            )
+        return candidates
+
+
+# Shared by every candidate without stock of the order's SKUs; never changed.
+_NOTHING: Mapping[str, int] = MappingProxyType({})
+
+
+def candidates_build(
+    order: OrderInput, facts: LocationFacts, stock: BatchStock | None = None
+) -> list[Candidate]:
+    """Return one Candidate per location; `stock` is read for this order alone
+    when no batch stock is given."""
+    if stock is None:
+        stock = BatchStock({line.sku_id for line in order.lines}, order.now)
+    return stock.candidates(order, facts)
 
 
 def _candidate_fields(location: Location, facts: "LocationFacts") -> dict:

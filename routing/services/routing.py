@@ -8,6 +8,7 @@ already turned that order down.
 
 import logging
 import time
+from dataclasses import dataclass, field
 from datetime import timedelta
 from decimal import Decimal
 
@@ -15,19 +16,19 @@ from django.db import transaction
 from django.db.models import prefetch_related_objects
 from django.utils import timezone
 
-from orders.models import Order, OrderLocation
-from routing.engine import Decision, route
+from orders.models import Order
+from routing.candidate_rows import rows_pack
+from routing.engine import Decision, messages, route
 from routing.models import (
     Assignment,
     AssignmentEvent,
-    AssignmentLine,
     RoutingCase,
     RoutingDecision,
 )
-from routing.services.candidates import LocationFacts, candidates_build, order_input
-from routing.services.policies import PolicyError, policy_engine_form, policy_for_order
-from routing.services.stock import stock_release, stock_reserve
-from routing.signals import assignment_moved
+from routing.services.candidates import BatchStock, LocationFacts, order_input
+from routing.services.decision_store import DecisionWriter, moved_on_commit
+from routing.services.policies import PolicyError, policy_for_order
+from routing.services.stock import stock_release
 
 logger = logging.getLogger(__name__)
 
@@ -39,54 +40,156 @@ ROUTABLE_STATUSES = (
     "handling",
 )
 DEFAULT_ACCEPTANCE_SLA = timedelta(minutes=30)
+MANUAL_REASON = messages.MESSAGES[messages.MANUAL]
 
 
 def order_is_routable(order: Order) -> bool:
     return order.is_completed and order.status in ROUTABLE_STATUSES
 
 
-def orders_route(*, order_ids: list[int], triggered_by: str) -> dict[str, int]:
+def orders_route(
+    *,
+    order_ids: list[int],
+    triggered_by: str,
+    facts: LocationFacts | None = None,
+    timings: "BatchTimings | None" = None,
+) -> dict[str, int]:
     """Route each routable order that has no routing case yet, and release the
-    assignments of orders VTEX canceled. Safe to call any number of times."""
+    assignments of orders VTEX canceled. Safe to call any number of times.
+
+    The routable orders are decided together and stored in one transaction
+    with one bulk statement per table (see `orders_route_batch`).
+    """
     counts = {"routed": 0, "exception": 0, "canceled": 0, "skipped": 0}
-    facts = None
+    states = dict(Order.objects.filter(pk__in=order_ids).values_list("pk", "status"))
+    to_route = []
     for order_id in order_ids:
-        order = Order.objects.filter(pk=order_id).only("status", "is_completed").first()
-        if order is None:
+        status = states.get(order_id)
+        if status is None:
             counts["skipped"] += 1
-            continue
-        if order.status == "canceled":
+        elif status == "canceled":
             counts["canceled"] += order_cancel_release(order_id=order_id)
-            continue
-        if not order_is_routable(order):
-            counts["skipped"] += 1
-            continue
-        facts = facts or LocationFacts.load(timezone.now())
-        outcome = order_route(order_id=order_id, triggered_by=triggered_by, facts=facts)
-        counts[outcome] = counts.get(outcome, 0) + 1
+        else:
+            to_route.append(order_id)
+    if to_route:
+        outcomes = orders_route_batch(
+            order_ids=to_route,
+            triggered_by=triggered_by,
+            facts=facts,
+            timings=timings,
+        )
+        for outcome in outcomes.values():
+            counts[outcome] = counts.get(outcome, 0) + 1
     return counts
 
 
-def order_route(
+@dataclass
+class BatchTimings:
+    """Where a batch's time went, in milliseconds: `decide_ms` per order (its
+    candidates built in memory and the engine run), `engine_ms` per order (the
+    engine run alone), `committed_ms` from the start to the commit of the
+    batch's transaction (reads, locks and writes included), and `total_ms`
+    including the receivers of the signals sent after the commit."""
+
+    decide_ms: dict[int, float] = field(default_factory=dict)
+    engine_ms: dict[int, float] = field(default_factory=dict)
+    committed_ms: float = 0.0
+    total_ms: float = 0.0
+
+
+def orders_route_batch(
     *,
-    order_id: int,
+    order_ids: list[int],
     triggered_by: str,
     facts: LocationFacts | None = None,
-    user=None,
-) -> str:
-    """Route a whole order the first time; return routed, exception or skipped."""
+    timings: BatchTimings | None = None,
+) -> dict[int, str]:
+    """Route the orders that have no routing case yet, in one transaction.
+
+    The orders are locked in primary-key order and checked for a routing case
+    under the lock, so an order is routed once however many workers try. Each
+    decision sees the offers made earlier in the batch: their stock is
+    reserved and they count against the locations' capacity. Returns routed,
+    exception or skipped per order id.
+    """
+    started = time.perf_counter()
+    now = timezone.now()
+    outcomes: dict[int, str] = {}
     with transaction.atomic():
-        order = Order.objects.select_for_update().get(pk=order_id)
-        if RoutingCase.objects.filter(order=order).exists():
-            return "skipped"
-        # Items are read once here and reused by every step below.
-        prefetch_related_objects([order], "items")
-        if not order_is_routable(order):
-            return "skipped"
-        decision = _decide(order, None, frozenset(), triggered_by, facts, user)
-        status = _case_status(decision)
-        RoutingCase.objects.create(order=order, status=status, reason=decision.reason)
-    return status
+        if timings is not None:
+            # Commit hooks run in the order they were registered, so this one
+            # runs first, right after the commit.
+            transaction.on_commit(
+                lambda: setattr(
+                    timings,
+                    "committed_ms",
+                    (time.perf_counter() - started) * 1000,
+                )
+            )
+        orders = list(
+            Order.objects.select_for_update()
+            .filter(pk__in=order_ids)
+            .order_by("pk")
+            .prefetch_related("items")
+        )
+        routed_before = set(
+            RoutingCase.objects.filter(order__in=orders).values_list(
+                "order_id", flat=True
+            )
+        )
+        pending = []
+        for order in orders:
+            if order.pk in routed_before or not order_is_routable(order):
+                outcomes[order.pk] = "skipped"
+            else:
+                pending.append(order)
+        if pending:
+            facts = facts or LocationFacts.load(now)
+            engine_orders = [order_input(order, now) for order in pending]
+            stock = BatchStock(
+                {line.sku_id for o in engine_orders for line in o.lines}, now
+            )
+            writer = DecisionWriter(now)
+            for order, engine_order in zip(pending, engine_orders, strict=True):
+                decide_started = time.perf_counter()
+                decision = _decide(
+                    order,
+                    engine_order,
+                    frozenset(),
+                    triggered_by,
+                    None,
+                    facts,
+                    stock,
+                    writer,
+                    timings,
+                )
+                status = _case_status(decision)
+                writer.case_create(order, status, decision.reason)
+                outcomes[order.pk] = status
+                if timings is not None:
+                    timings.decide_ms[order.pk] = (
+                        time.perf_counter() - decide_started
+                    ) * 1000
+            writer.flush()
+    if timings is not None:
+        timings.total_ms = (time.perf_counter() - started) * 1000
+        if not timings.committed_ms:
+            # Inside an outer transaction nothing was committed yet, and the
+            # commit hooks wait for that transaction.
+            timings.committed_ms = timings.total_ms
+    logger.info(
+        "Routed a batch of %d orders (%d skipped) in %.1f ms",
+        len(order_ids),
+        sum(1 for outcome in outcomes.values() if outcome == "skipped"),
+        (time.perf_counter() - started) * 1000,
+    )
+    return outcomes
+
+
+def order_route(*, order_id: int, triggered_by: str, user=None) -> str:
+    """Route a whole order the first time; return routed, exception or skipped."""
+    outcomes = orders_route_batch(order_ids=[order_id], triggered_by=triggered_by)
+    return outcomes.get(order_id, "skipped")
 
 
 def order_reroute(
@@ -101,6 +204,7 @@ def order_reroute(
     location that rejected this order or let an offer expire."""
     with transaction.atomic():
         order = Order.objects.select_for_update().get(pk=order_id)
+        prefetch_related_objects([order], "items")
         excluded = (
             frozenset(
                 Assignment.objects.filter(
@@ -110,11 +214,25 @@ def order_reroute(
             )
             | extra_exclusions
         )
-        decision = _decide(order, lines, excluded, triggered_by, None, user)
-        status = _case_status(decision)
-        RoutingCase.objects.update_or_create(
-            order=order, defaults={"status": status, "reason": decision.reason}
+        now = timezone.now()
+        engine_order = order_input(order, now, lines)
+        facts = LocationFacts.load(now)
+        stock = BatchStock({line.sku_id for line in engine_order.lines}, now)
+        writer = DecisionWriter(now)
+        decision = _decide(
+            order,
+            engine_order,
+            excluded,
+            triggered_by,
+            user,
+            facts,
+            stock,
+            writer,
+            None,
         )
+        status = _case_status(decision)
+        writer.case_set(order, status, decision.reason)
+        writer.flush()
     return status
 
 
@@ -124,20 +242,30 @@ def order_assign_manually(
     """HQ sends lines to a location of its choice, bypassing the policy."""
     with transaction.atomic():
         order = Order.objects.select_for_update().get(pk=order_id)
-        record = RoutingDecision.objects.create(
+        prefetch_related_objects([order], "items")
+        writer = DecisionWriter()
+        record = writer.decision(
+            RoutingDecision(
+                order=order,
+                status="manual",
+                deciding_step="manual",
+                reason=MANUAL_REASON,
+                lines=[list(line) for line in lines],
+                triggered_by="manual",
+                user=user,
+            )
+        )
+        writer.offer(
             order=order,
-            status="manual",
-            deciding_step="manual",
-            reason="Assigned by hand by HQ.",
-            lines=[list(line) for line in lines],
-            triggered_by="manual",
+            record=record,
+            location_id=location_id,
+            lines=lines,
+            value=_lines_value(order, lines),
+            sla=DEFAULT_ACCEPTANCE_SLA,
             user=user,
         )
-        value = _lines_value(order, lines)
-        assignment = _offer(order, record, location_id, lines, value, None, user)
-        RoutingCase.objects.update_or_create(
-            order=order, defaults={"status": RoutingCase.Status.ROUTED, "reason": ""}
-        )
+        writer.case_set(order, RoutingCase.Status.ROUTED, "")
+        (assignment,) = writer.flush()
     return assignment
 
 
@@ -165,7 +293,7 @@ def order_cancel_release(*, order_id: int) -> int:
                     at=timezone.now(),
                     details={"reason": "order canceled at VTEX"},
                 )
-                _moved_on_commit(
+                moved_on_commit(
                     assignment.pk, assignment.state, Assignment.State.CANCELED
                 )
                 released += 1
@@ -184,54 +312,80 @@ def assignment_release_stock(assignment: Assignment) -> None:
     stock_release(location_id=assignment.location_id, quantities=quantities)
 
 
-def _decide(order, lines, excluded, triggered_by, facts, user) -> Decision:
-    now = timezone.now()
-    engine_order = order_input(order, now, lines)
+def _decide(
+    order: Order,
+    engine_order,
+    excluded: frozenset[int],
+    triggered_by: str,
+    user,
+    facts: LocationFacts,
+    stock: BatchStock,
+    writer: DecisionWriter,
+    timings: "BatchTimings | None",
+) -> Decision:
+    """Run the order's policy and hand the decision and its offers to
+    `writer`; offers count at once in `facts` and `stock`."""
     policy = policy_for_order(
         order=order,
         delivery_channel=engine_order.delivery_channel,
-        policies=facts.policies() if facts else None,
+        policies=facts.policies(),
     )
     started = time.perf_counter()
+    engine_ms = 0.0
     if policy is None:
-        decision = _unroutable(engine_order, "No active routing policy matches.")
+        decision = _unroutable(messages.NO_POLICY)
     elif not engine_order.lines:
-        decision = _unroutable(engine_order, "The order has no lines to route.")
+        decision = _unroutable(messages.NO_LINES)
     else:
         try:
-            engine_policy = (
-                facts.engine_policy(policy) if facts else policy_engine_form(policy)
-            )
+            engine_policy = facts.engine_policy(policy)
         except PolicyError as error:
-            decision = _unroutable(engine_order, f"Policy error: {error}")
+            decision = _unroutable(messages.POLICY_ERROR, error=str(error))
         else:
-            facts = facts or LocationFacts.load(now)
-            candidates = candidates_build(engine_order, facts)
+            candidates = stock.candidates(engine_order, facts)
+            engine_started = time.perf_counter()
             decision = route(engine_order, candidates, engine_policy, excluded)
+            engine_ms = (time.perf_counter() - engine_started) * 1000
     elapsed_ms = (time.perf_counter() - started) * 1000
+    if timings is not None:
+        timings.engine_ms[order.pk] = engine_ms
 
-    record = RoutingDecision.objects.create(
-        order=order,
-        policy=policy,
-        status=decision.status,
-        deciding_step=decision.deciding_step,
-        reason=decision.reason,
-        excluded_location_ids=sorted(excluded),
-        lines=[[line.index, line.quantity] for line in engine_order.lines],
-        candidates=[candidate_row(result) for result in decision.candidates],
-        elapsed_ms=round(elapsed_ms, 2),
-        triggered_by=triggered_by,
-        user=user,
+    record = writer.decision(
+        RoutingDecision(
+            order=order,
+            policy=policy,
+            status=decision.status,
+            deciding_step=decision.deciding_step,
+            reason=stored_reason(decision),
+            excluded_location_ids=sorted(excluded),
+            lines=[[line.index, line.quantity] for line in engine_order.lines],
+            candidates=rows_pack(decision.candidates),
+            elapsed_ms=round(elapsed_ms, 2),
+            triggered_by=triggered_by,
+            user=user,
+        )
     )
     sla = (
         timedelta(minutes=policy.acceptance_sla_minutes)
         if policy
         else DEFAULT_ACCEPTANCE_SLA
     )
+    skus = {line.index: line.sku_id for line in engine_order.lines}
     for part in decision.parts:
-        _offer(order, record, part.location_id, list(part.lines), part.value, sla, user)
-        if facts is not None:
-            facts.offer_counted(part.location_id)
+        writer.offer(
+            order=order,
+            record=record,
+            location_id=part.location_id,
+            lines=list(part.lines),
+            value=part.value,
+            sla=sla,
+            user=user,
+        )
+        quantities: dict[str, int] = {}
+        for index, quantity in part.lines:
+            quantities[skus[index]] = quantities.get(skus[index], 0) + quantity
+        stock.reserve(part.location_id, quantities)
+        facts.offer_counted(part.location_id)
     logger.info(
         "Order %s routed (%s) into %d part(s) in %.1f ms: %s",
         order.vtex_order_id,
@@ -243,67 +397,20 @@ def _decide(order, lines, excluded, triggered_by, facts, user) -> Decision:
     return decision
 
 
-def _offer(order, record, location_id, lines, value, sla, user) -> Assignment:
-    now = timezone.now()
-    assignment = Assignment.objects.create(
-        order=order,
-        decision=record,
-        location_id=location_id,
-        value=value,
-        offered_at=now,
-        expires_at=now + (sla or DEFAULT_ACCEPTANCE_SLA),
-    )
-    items = {item.item_index: item for item in order.items.all()}
-    AssignmentLine.objects.bulk_create(
-        AssignmentLine(
-            assignment=assignment,
-            item_index=index,
-            sku_id=items[index].sku_id,
-            quantity=quantity,
-        )
-        for index, quantity in lines
-    )
-    quantities: dict[str, int] = {}
-    for index, quantity in lines:
-        sku = items[index].sku_id
-        quantities[sku] = quantities.get(sku, 0) + quantity
-    stock_reserve(location_id=location_id, quantities=quantities)
-    AssignmentEvent.objects.create(
-        assignment=assignment, from_state="", to_state="offered", at=now, user=user
-    )
-    _moved_on_commit(assignment.pk, "", Assignment.State.OFFERED)
-    OrderLocation.objects.bulk_create(
-        [
-            OrderLocation(
-                order=order,
-                location_id=location_id,
-                reason=OrderLocation.Reason.ASSIGNED,
-            )
-        ],
-        ignore_conflicts=True,
-    )
-    return assignment
-
-
-def _moved_on_commit(assignment_id: int, from_state: str, to_state: str) -> None:
-    transaction.on_commit(
-        lambda: assignment_moved.send(
-            sender=Assignment,
-            assignment_id=assignment_id,
-            from_state=from_state,
-            to_state=to_state,
-        )
-    )
-
-
 def _lines_value(order: Order, lines) -> Decimal:
     prices = {item.item_index: item.selling_price for item in order.items.all()}
     return sum((prices[index] * quantity for index, quantity in lines), Decimal("0.00"))
 
 
-def _unroutable(engine_order, reason: str) -> Decision:
+def _unroutable(code: str, **params) -> Decision:
+    message = messages.Message(code, params)
     return Decision(
-        status="unroutable", parts=(), candidates=(), deciding_step="", reason=reason
+        status="unroutable",
+        parts=(),
+        candidates=(),
+        deciding_step="",
+        reason=message.english(),
+        sentences=(message,),
     )
 
 
@@ -313,19 +420,8 @@ def _case_status(decision: Decision) -> str:
     return RoutingCase.Status.EXCEPTION
 
 
-def candidate_row(result) -> dict:
-    """Return one candidate of a decision as stored, with scores rounded to 4
-    places so that 500 candidates stay a small document."""
-    return {
-        "location_id": result.location_id,
-        "code": result.code,
-        "distance_km": result.distance_km,
-        "coverage": round(result.coverage, 4),
-        "capacity_left": result.capacity_left,
-        "scores": {name: round(value, 4) for name, value in result.scores.items()},
-        "total_score": round(result.total_score, 4),
-        "rejected_by": result.rejected_by,
-        "rejected_reason": result.rejected_reason,
-        "finalist": result.finalist,
-        "chosen": result.chosen,
-    }
+def stored_reason(decision: Decision) -> str:
+    """Return the decision's reason as stored: its English sentences joined by
+    spaces, which `routing.engine.messages.translate_text` maps back to
+    messages for translation."""
+    return decision.reason

@@ -231,47 +231,9 @@ def _report(orders: int, workers: int, floor: dict, ponte: dict) -> str:
 
 
 def _routing_report(orders: int, locations: int) -> str:
-    from routing.bench import routing_bench
+    from routing.bench import routing_bench, routing_bench_report
 
-    result = routing_bench(orders=orders, locations=locations)
-    engine, naive = result["engine"], result["naive"]
-    rows = [
-        ("median ms per stored decision", "stored", "median_ms"),
-        ("p99 ms per stored decision", "stored", "p99_ms"),
-        ("median ms, engine only", "engine_only", "median_ms"),
-        ("p99 ms, engine only", "engine_only", "p99_ms"),
-    ]
-    lines = [
-        f"### Routing, {timezone.now():%Y-%m-%d %H:%M} UTC",
-        "",
-        f"- Machine: {_machine()}",
-        f"- Data: {orders} orders of 1-5 SKUs over {locations} locations with "
-        f"stock, decisions and assignments stored, seed {result['seed']}",
-        "",
-        "| measure | Ponte | naive (first with full stock, else greedy) |",
-        "| --- | ---: | ---: |",
-    ]
-    for label, group, key in rows:
-        lines.append(
-            f"| {label} | {engine[group][key]:.2f} | {naive[group][key]:.2f} |"
-        )
-    for label, key, fmt in (
-        ("orders routed", "routed_share", "{:.1%}"),
-        ("parts per order", "parts_per_order", "{:.3f}"),
-        ("mean distance (km)", "mean_distance_km", "{:.1f}"),
-        ("promised date met", "promise_met_share", "{:.1%}"),
-        ("Gini of orders per location", "gini_orders_per_location", "{:.3f}"),
-    ):
-        lines.append(
-            f"| {label} | {fmt.format(engine[key])} | {fmt.format(naive[key])} |"
-        )
-    met = "met" if result["target_met"] else "NOT met"
-    lines += [
-        "",
-        f"Targets (median under 5 ms, p99 under 25 ms per stored decision): {met}.",
-        "",
-    ]
-    return "\n".join(lines)
+    return routing_bench_report(routing_bench(orders=orders, locations=locations))
 
 
 def _machine() -> str:

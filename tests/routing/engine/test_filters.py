@@ -373,10 +373,54 @@ def test_spill_over_when_all_are_full():
     assert chosen_codes(decision) == ["a"]
     assert row(decision, "b").rejected_by is None
     assert decision.notes == (
-        "Capacity spill-over: all 2 remaining locations were at capacity, so the "
-        "capacity filter let them through.",
+        "Capacity spill-over: every location that could take the order was at "
+        "capacity, so the capacity filter let 2 locations through.",
     )
     assert "Capacity spill-over" in decision.reason
+
+
+def test_spill_over_when_only_full_stores_meet_promise():
+    promised = NOW + timedelta(hours=6)
+    stores = [
+        candidate(1, "near-full", daily_capacity=10, accepted_today=10),
+        candidate(2, "far-free", daily_capacity=10, accepted_today=0, at=RIO),
+    ]
+
+    decision = route(
+        order(promised_by=promised),
+        stores,
+        policy(
+            Step("filter", "capacity", {"spill_over": True}),
+            Step("filter", "meets_promise", {"km_per_day": 100}),
+            Step("criterion", "distance"),
+        ),
+    )
+
+    assert decision.status == "routed"
+    assert chosen_codes(decision) == ["near-full"]
+    assert row(decision, "far-free").rejected_by == "meets_promise"
+    assert "Capacity spill-over" in decision.reason
+
+
+def test_spill_over_off_leaves_full_network_unroutable():
+    promised = NOW + timedelta(hours=6)
+    stores = [
+        candidate(1, "near-full", daily_capacity=10, accepted_today=10),
+        candidate(2, "far-free", daily_capacity=10, accepted_today=0, at=RIO),
+    ]
+
+    decision = route(
+        order(promised_by=promised),
+        stores,
+        policy(
+            Step("filter", "capacity", {"spill_over": False}),
+            Step("filter", "meets_promise", {"km_per_day": 100}),
+        ),
+    )
+
+    assert decision.status == "unroutable"
+    assert row(decision, "near-full").rejected_by == "capacity"
+    assert decision.notes == ()
 
 
 def test_spill_over_needs_all_full():

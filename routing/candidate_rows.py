@@ -1,0 +1,147 @@
+"""The candidate table of a routing decision as stored, and back.
+
+`RoutingDecision.candidates` is a list of dicts. The chosen and the other
+finalists are stored as one dict each, with their scores. The rejected
+candidates, usually most of the network, are packed into one last entry so
+that 500 candidates stay a document of some 20 kB:
+
+    {"location_id": null, "packed": {
+        "columns": ["location_id", "code", "distance_km", "coverage",
+                    "capacity_left", "rejected_by", "reason"],
+        "steps": ["stock", ...],            # rejected_by values
+        "reasons": [["stock_none_one", {}], ...],   # [code, parameters]
+        "rows": [[17, "loja-17", 512.3, 0.0, 40, 0, 0], ...]}}
+
+where a row's `rejected_by` and `reason` are positions in `steps` and
+`reasons`. The packed entry has a null `location_id`, so readers that look
+for a location's row never match it. Decisions stored earlier have one dict
+per candidate with an English `rejected_reason`; `rows_unpack` reads both.
+"""
+
+from collections.abc import Iterable, Sequence
+from typing import Any
+
+COLUMNS = (
+    "location_id",
+    "code",
+    "distance_km",
+    "coverage",
+    "capacity_left",
+    "rejected_by",
+    "reason",
+)
+# Every key of an unpacked row, with the value a row lacking it gets.
+DEFAULTS: dict[str, Any] = {
+    "distance_km": None,
+    "coverage": None,
+    "capacity_left": None,
+    "scores": {},
+    "total_score": None,
+    "rejected_by": None,
+    "reason": None,
+    "rejected_reason": None,
+    "finalist": False,
+    "chosen": False,
+}
+
+
+def rows_pack(results: Iterable) -> list[dict]:
+    """Return the stored form of a decision's `CandidateResult`s, in order:
+    the finalists first, then the packed rejected ones."""
+    finalists = []
+    rows = []
+    steps: dict[str, int] = {}
+    reasons: dict[str, int] = {}
+    reason_list: list = []
+    # The results hold their messages, so no id is reused during the loop.
+    by_object: dict[int, int] = {}
+    for result in results:
+        if not result.rejected_by:
+            finalists.append(_finalist_row(result))
+            continue
+        step = steps.setdefault(result.rejected_by, len(steps))
+        reason = None
+        message = result.rejected_message
+        if message is not None:
+            # Filters share one Message among candidates with the same reason,
+            # so the object identity finds most repeats without serialising.
+            reason = by_object.get(id(message))
+            if reason is None:
+                stored = message.to_json()
+                key = repr(stored)
+                reason = reasons.get(key)
+                if reason is None:
+                    reason = reasons[key] = len(reason_list)
+                    reason_list.append(stored)
+                by_object[id(message)] = reason
+        rows.append(
+            [
+                result.location_id,
+                result.code,
+                result.distance_km,
+                round(result.coverage, 4),
+                result.capacity_left,
+                step,
+                reason,
+            ]
+        )
+    if rows:
+        finalists.append(
+            {
+                "location_id": None,
+                "packed": {
+                    "columns": list(COLUMNS),
+                    "steps": list(steps),
+                    "reasons": reason_list,
+                    "rows": rows,
+                },
+            }
+        )
+    return finalists
+
+
+def _finalist_row(result) -> dict:
+    row = {
+        "location_id": result.location_id,
+        "code": result.code,
+        "distance_km": result.distance_km,
+        "coverage": round(result.coverage, 4),
+        "capacity_left": result.capacity_left,
+        "scores": {name: round(value, 4) for name, value in result.scores.items()},
+        "total_score": round(result.total_score, 4),
+        "finalist": True,
+    }
+    if result.chosen:
+        row["chosen"] = True
+    return row
+
+
+def rows_unpack(stored: Sequence | None) -> list[dict]:
+    """Return one dict per candidate with every key of DEFAULTS, from any
+    stored form. A rejected row's reason is under `reason` ([code,
+    parameters]) or, for older decisions, `rejected_reason` (English text)."""
+    rows = []
+    for entry in stored or []:
+        if not isinstance(entry, dict):
+            continue
+        packed = entry.get("packed")
+        if entry.get("location_id") is None and isinstance(packed, dict):
+            rows.extend(_packed_rows(packed))
+        else:
+            rows.append({**DEFAULTS, **entry})
+    return rows
+
+
+def _packed_rows(packed: dict) -> list[dict]:
+    columns = packed.get("columns") or COLUMNS
+    steps = packed.get("steps") or []
+    reasons = packed.get("reasons") or []
+    rows = []
+    for values in packed.get("rows") or []:
+        row = {**DEFAULTS, **dict(zip(columns, values, strict=False))}
+        step = row["rejected_by"]
+        row["rejected_by"] = steps[step] if isinstance(step, int) else step
+        reason = row["reason"]
+        row["reason"] = reasons[reason] if isinstance(reason, int) else reason
+        rows.append(row)
+    return rows

@@ -1,0 +1,408 @@
+"""The texts of the engine's reasons, as a code with parameters.
+
+Every reason the engine gives (why a candidate was rejected, why an option
+won, the notes on its inputs) is a `Message`: a code from `MESSAGES` and its
+parameters. `Message.english()` fills the English template, which is what the
+engine's `reason` strings and the logs contain. Pages translate a message with
+`Message.render(gettext)`, and `translate_text` maps a stored English text back
+to its messages, so decisions stored as English text translate as well.
+
+The templates are marked with `gettext_noop`, so `makemessages` collects them;
+their pt-BR forms live in the project's locale files.
+"""
+
+import re
+from collections.abc import Callable, Mapping, Sequence
+from functools import lru_cache
+from typing import Any
+
+from django.utils.translation import gettext_noop as _noop
+
+# Candidate reasons (filters and the pickup stage). Parameters are plain text
+# already formatted (numbers, dates, codes), except where noted.
+EXCLUDED = "excluded"
+STATUS_NOT_ALLOWED = "status_not_allowed"
+NO_PICKUP = "no_pickup"
+NO_SHIPPING = "no_shipping"
+STOCK_SHORT = "stock_short"
+STOCK_SHORT_ONE = "stock_short_one"
+STOCK_SHORTAGES = "stock_shortages"
+STOCK_NONE = "stock_none"
+STOCK_NONE_ONE = "stock_none_one"
+DISTANCE_UNKNOWN = "distance_unknown"
+DISTANCE_OVER = "distance_over"
+HOURS_INVALID = "hours_invalid"
+NEVER_OPENS = "never_opens"
+PROMISE_LATE = "promise_late"
+DAILY_FULL = "daily_full"
+CONCURRENT_FULL = "concurrent_full"
+RANGES_INVALID = "ranges_invalid"
+POSTAL_UNKNOWN = "postal_unknown"
+POSTAL_OUTSIDE = "postal_outside"
+STATE_UNKNOWN = "state_unknown"
+STATE_DIFFERS = "state_differs"
+NOT_PICKUP_LOCATION = "not_pickup_location"
+COLLECTED_ELSEWHERE = "collected_elsewhere"
+
+# Decision sentences and the clauses inside them.
+ROUTED_TO = "routed_to"
+SPLIT_INTO = "split_into"
+SPLIT_PART = "split_part"
+SPLIT_PART_ONE_LINE = "split_part_one_line"
+KM = "km"
+KM_UNKNOWN = "km_unknown"
+FEWER_PARTS = "fewer_parts"
+ONLY_SINGLE = "only_single"
+ONLY_COMBINATION = "only_combination"
+ONLY_AFTER_FILTER = "only_after_filter"
+ONLY_CANDIDATE = "only_candidate"
+SCORE_WON = "score_won"
+DISTANCE_TIE = "distance_tie"
+CODE_TIE = "code_tie"
+FILTERS_REMOVED = "filters_removed"
+NO_FINALIST = "no_finalist"
+NO_CANDIDATES = "no_candidates"
+NO_SINGLE_HOLDS = "no_single_holds"
+NO_COMBINATION_FITS = "no_combination_fits"
+NO_COMBINATION_HOLDS = "no_combination_holds"
+BEST_SINGLE_HOLDS = "best_single_holds"
+UNITS = "units"
+UNIT_ONE = "unit_one"
+NONE_PASSED = "none_passed"
+CUSTOMER_UNPLACED = "customer_unplaced"
+POSITIONS_ESTIMATED = "positions_estimated"
+POSITIONS_ESTIMATED_MORE = "positions_estimated_more"
+SPILL_OVER = "spill_over"
+PICKUP_TRANSFER = "pickup_transfer"
+PICKUP_UNPLACED = "pickup_unplaced"
+PICKUP_COLLECTED = "pickup_collected"
+PICKUP_MISSING = "pickup_missing"
+PICKUP_UNNAMED = "pickup_unnamed"
+NO_POLICY = "no_policy"
+NO_LINES = "no_lines"
+POLICY_ERROR = "policy_error"
+MANUAL = "manual"
+
+MESSAGES: Mapping[str, str] = {
+    EXCLUDED: _noop("excluded from routing this order"),
+    STATUS_NOT_ALLOWED: _noop("status %(status)s is not allowed (%(allowed)s)"),
+    NO_PICKUP: _noop("does not offer pickup"),
+    NO_SHIPPING: _noop("store does not ship orders (ship-from-store off)"),
+    STOCK_SHORT: _noop("%(in_stock)s of %(ordered)s units of SKU %(sku)s in stock"),
+    STOCK_SHORT_ONE: _noop("%(in_stock)s of 1 unit of SKU %(sku)s in stock"),
+    # `items` is a list of STOCK_SHORT and STOCK_SHORT_ONE messages.
+    STOCK_SHORTAGES: _noop("%(items)s"),
+    STOCK_NONE: _noop("none of the %(ordered)s units ordered in stock"),
+    STOCK_NONE_ONE: _noop("none of the 1 unit ordered in stock"),
+    DISTANCE_UNKNOWN: _noop("distance unknown because the address could not be placed"),
+    DISTANCE_OVER: _noop("%(distance)s km away, over the %(limit)s km limit"),
+    HOURS_INVALID: _noop("invalid opening hours: %(error)s"),
+    NEVER_OPENS: _noop("never opens according to its opening hours"),
+    PROMISE_LATE: _noop(
+        "estimated arrival %(arrival)s is after the promised %(promised)s (opens "
+        "%(opens)s, %(lead_time)s h lead time, %(transit)s days in transit)"
+    ),
+    DAILY_FULL: _noop("accepted %(taken)s of %(daily)s orders allowed today"),
+    CONCURRENT_FULL: _noop(
+        "%(open)s of %(concurrent)s concurrent assignments already open"
+    ),
+    RANGES_INVALID: _noop("invalid service postal ranges: %(error)s"),
+    POSTAL_UNKNOWN: _noop(
+        "customer postal code unknown, so the service region cannot match"
+    ),
+    POSTAL_OUTSIDE: _noop(
+        "customer postal code %(postal_code)s is outside the location's service ranges"
+    ),
+    STATE_UNKNOWN: _noop("state of the customer or the location unknown"),
+    STATE_DIFFERS: _noop("customer is in %(customer)s, the location in %(location)s"),
+    NOT_PICKUP_LOCATION: _noop("not the order's pickup location"),
+    COLLECTED_ELSEWHERE: _noop(
+        "the customer collects the order at %(code)s, which holds every unit"
+    ),
+    # `distance` is a KM or KM_UNKNOWN message, `explanation` one of the
+    # clauses below.
+    ROUTED_TO: _noop("Routed to %(code)s (%(distance)s): %(explanation)s."),
+    # `parts` is a list of SPLIT_PART and SPLIT_PART_ONE_LINE messages.
+    SPLIT_INTO: _noop(
+        "Split into %(count)s parts: %(parts)s. Chosen for %(explanation)s."
+    ),
+    SPLIT_PART: _noop("%(code)s takes lines %(lines)s (%(distance)s)"),
+    SPLIT_PART_ONE_LINE: _noop("%(code)s takes line %(lines)s (%(distance)s)"),
+    KM: _noop("%(km)s km"),
+    KM_UNKNOWN: _noop("distance unknown"),
+    FEWER_PARTS: _noop(
+        "the only single location that holds every unit, and the policy prefers "
+        "fewer parts to splits with higher-scoring locations such as %(code)s"
+    ),
+    ONLY_SINGLE: _noop("the only option with a single location that holds every unit"),
+    ONLY_COMBINATION: _noop(
+        "the only option with %(parts)s locations that holds every unit"
+    ),
+    ONLY_AFTER_FILTER: _noop("the only location left after the %(step)s filter"),
+    ONLY_CANDIDATE: _noop("the only candidate"),
+    SCORE_WON: _noop(
+        "score %(score)s against %(other_score)s for %(other)s, decided mostly by "
+        "%(criterion)s"
+    ),
+    DISTANCE_TIE: _noop(
+        "same score as %(other)s and a shorter total distance (%(distance)s km "
+        "against %(other_distance)s km)"
+    ),
+    CODE_TIE: _noop(
+        "same score and distance as %(other)s, so location codes break the tie"
+    ),
+    FILTERS_REMOVED: _noop(
+        "Filters removed %(removed)s of %(total)s locations (%(counts)s)."
+    ),
+    NO_FINALIST: _noop(
+        "No location passed the filters, and the last ones were removed by %(step)s."
+    ),
+    NO_CANDIDATES: _noop("No candidate locations were given."),
+    # `holder` is a BEST_SINGLE_HOLDS or NONE_PASSED message.
+    NO_SINGLE_HOLDS: _noop("No single location holds every unit: %(holder)s."),
+    NO_COMBINATION_FITS: _noop(
+        "Every combination of up to %(max_parts)s locations that holds every unit "
+        "leaves a location without a whole line or a part below the minimum part "
+        "value of %(min_part_value)s."
+    ),
+    NO_COMBINATION_HOLDS: _noop(
+        "No combination of up to %(max_parts)s locations holds every unit: %(holder)s."
+    ),
+    # `units` is a UNITS or UNIT_ONE message.
+    BEST_SINGLE_HOLDS: _noop("the best single location holds %(covered)s of %(units)s"),
+    UNITS: _noop("%(count)s units"),
+    UNIT_ONE: _noop("1 unit"),
+    NONE_PASSED: _noop("no location passed the filters"),
+    CUSTOMER_UNPLACED: _noop(
+        "Customer address could not be placed (no usable coordinates, postal code, "
+        "city or state), so distances are unknown."
+    ),
+    POSITIONS_ESTIMATED: _noop(
+        "Positions of %(codes)s come from swapped coordinates, postal code, city "
+        "or state instead of their own coordinates."
+    ),
+    POSITIONS_ESTIMATED_MORE: _noop(
+        "Positions of %(codes)s and %(more)s more come from swapped coordinates, "
+        "postal code, city or state instead of their own coordinates."
+    ),
+    SPILL_OVER: _noop(
+        "Capacity spill-over: every location that could take the order was at "
+        "capacity, so the capacity filter let %(count)s locations through."
+    ),
+    # `step` is a step name and `reason` a candidate reason.
+    PICKUP_TRANSFER: _noop(
+        "Pickup location %(code)s cannot fulfil the order itself (%(step)s: "
+        "%(reason)s), so the order is routed as a delivery to its address "
+        "(transfer)."
+    ),
+    PICKUP_UNPLACED: _noop(
+        "Pickup location %(code)s could not be placed, so distances are unknown."
+    ),
+    PICKUP_COLLECTED: _noop(
+        "Collected at pickup location %(code)s, which passed every filter and "
+        "holds every unit."
+    ),
+    PICKUP_MISSING: _noop(
+        "Pickup location %(location_id)s is not among the candidates, so the "
+        "order cannot be collected there."
+    ),
+    PICKUP_UNNAMED: _noop("The pickup order names no pickup location."),
+    NO_POLICY: _noop("No active routing policy matches."),
+    NO_LINES: _noop("The order has no lines to route."),
+    POLICY_ERROR: _noop("Policy error: %(error)s"),
+    MANUAL: _noop("Assigned by hand by HQ."),
+}
+
+# How list parameters are joined, by parameter name.
+LIST_SEPARATORS: Mapping[str, str] = {
+    "items": _noop(", "),
+    "parts": _noop(" and "),
+}
+
+Translate = Callable[[str], str]
+
+
+def _same(text: str) -> str:
+    return text
+
+
+class Message:
+    """A reason as a code from MESSAGES and its parameters. A parameter is
+    text, a number, another Message or a list of Messages."""
+
+    __slots__ = ("code", "params")
+
+    def __init__(self, code: str, params: Mapping[str, Any] | None = None) -> None:
+        if code not in MESSAGES:
+            raise ValueError(f"unknown message code {code!r}")
+        self.code = code
+        self.params = dict(params or {})
+
+    def render(self, translate: Translate = _same) -> str:
+        """Fill the template translated by `translate` (English by default)."""
+        values = {
+            name: _render_value(name, value, translate)
+            for name, value in self.params.items()
+        }
+        return translate(MESSAGES[self.code]) % values
+
+    def english(self) -> str:
+        return self.render()
+
+    def __str__(self) -> str:
+        return self.english()
+
+    def __eq__(self, other: object) -> bool:
+        if isinstance(other, Message):
+            return self.code == other.code and self.params == other.params
+        return NotImplemented
+
+    def __hash__(self) -> int:
+        return hash(self.code)
+
+    def __repr__(self) -> str:
+        return f"Message({self.code!r}, {self.params!r})"
+
+    def to_json(self) -> list:
+        """Return [code, params] with nested messages as lists too."""
+        return [
+            self.code,
+            {name: _value_to_json(value) for name, value in self.params.items()},
+        ]
+
+    @classmethod
+    def from_json(cls, data: Sequence) -> "Message":
+        """Rebuild a message from `to_json` output; raise ValueError if invalid."""
+        if not isinstance(data, list | tuple) or len(data) != 2:
+            raise ValueError(f"not a stored message: {data!r}")
+        code, params = data
+        if not isinstance(params, dict):
+            raise ValueError(f"not a stored message: {data!r}")
+        return cls(code, {name: _value_from_json(v) for name, v in params.items()})
+
+
+def message(message_code: str, /, **params: Any) -> Message:
+    return Message(message_code, params)
+
+
+def units(count: int) -> Message:
+    return message(UNIT_ONE) if count == 1 else message(UNITS, count=count)
+
+
+def _render_value(name: str, value: Any, translate: Translate) -> str:
+    if isinstance(value, Message):
+        return value.render(translate)
+    if isinstance(value, list | tuple):
+        separator = translate(LIST_SEPARATORS.get(name, ", "))
+        return separator.join(_render_value(name, item, translate) for item in value)
+    return str(value)
+
+
+def _value_to_json(value: Any) -> Any:
+    if isinstance(value, Message):
+        return {"message": value.to_json()}
+    if isinstance(value, list | tuple):
+        return [_value_to_json(item) for item in value]
+    return value
+
+
+def _value_from_json(value: Any) -> Any:
+    if isinstance(value, dict) and "message" in value:
+        return Message.from_json(value["message"])
+    if isinstance(value, list):
+        return [_value_from_json(item) for item in value]
+    return value
+
+
+# Stored English text back to messages ------------------------------------
+
+
+@lru_cache(maxsize=1)
+def _patterns() -> list[tuple[str, re.Pattern]]:
+    """One fully anchored pattern per template, longest template first so a
+    template that only holds a parameter is tried last."""
+    patterns = []
+    for code, template in MESSAGES.items():
+        parts = re.split(r"%\((\w+)\)s", template)
+        regex = ""
+        for position, part in enumerate(parts):
+            if position % 2:
+                regex += f"(?P<{part}>.+?)"
+            else:
+                regex += re.escape(part)
+        patterns.append((code, re.compile(f"^{regex}$", re.DOTALL)))
+    patterns.sort(key=lambda pair: -len(MESSAGES[pair[0]]))
+    return [pair for pair in patterns if MESSAGES[pair[0]] != "%(items)s"]
+
+
+def parse_message(text: str) -> Message | None:
+    """Return the message whose English template `text` fills, or None."""
+    for code, pattern in _patterns():
+        found = pattern.match(text)
+        if found is None:
+            continue
+        params: dict[str, Any] = {}
+        for name, value in found.groupdict().items():
+            params[name] = _parse_value(name, value)
+        return Message(code, params)
+    return None
+
+
+def _parse_value(name: str, value: str) -> Any:
+    nested = parse_message(value) if " " in value else None
+    if nested is not None:
+        return nested
+    separator = LIST_SEPARATORS.get(name)
+    if separator and separator in value:
+        items = [parse_message(item) for item in value.split(separator)]
+        if all(item is not None for item in items):
+            return items
+    if name == "reason":
+        shortages = [parse_message(item) for item in value.split(", ")]
+        if all(item is not None for item in shortages):
+            return Message(STOCK_SHORTAGES, {"items": shortages})
+    return value
+
+
+def translate_text(text: str, translate: Translate) -> str:
+    """Translate a stored English reason sentence by sentence.
+
+    Sentences are matched against the templates, shortest first, so that a
+    period inside a number or a parameter does not end a sentence. Text that
+    matches no template is kept as it is.
+    """
+    if not text:
+        return text
+    pieces = re.split(r"(?<=\.) ", text.strip())
+    output = []
+    start = 0
+    while start < len(pieces):
+        for end in range(start + 1, len(pieces) + 1):
+            found = parse_message(" ".join(pieces[start:end]))
+            if found is not None:
+                output.append(found.render(translate))
+                start = end
+                break
+        else:
+            output.append(pieces[start])
+            start += 1
+    return " ".join(output)
+
+
+def candidate_reason(stored: Any, translate: Translate) -> str:
+    """Render a stored candidate reason: a [code, params] list, or the English
+    text that decisions stored before reasons had codes."""
+    if not stored:
+        return ""
+    if isinstance(stored, list):
+        try:
+            return Message.from_json(stored).render(translate)
+        except (ValueError, KeyError, TypeError):
+            return str(stored)
+    text = str(stored)
+    found = parse_message(text)
+    if found is None:
+        shortages = [parse_message(item) for item in text.split(", ")]
+        if all(item is not None for item in shortages):
+            found = Message(STOCK_SHORTAGES, {"items": shortages})
+    return found.render(translate) if found is not None else text

@@ -1,0 +1,245 @@
+"""Store routing decisions with a fixed number of bulk statements per batch.
+
+`DecisionWriter` collects what a batch of decisions must write (the decision
+rows with their candidate tables, the assignments with their lines and first
+events, the order links, the stock reservations and the routing cases) and
+writes each kind with one bulk statement in `flush`, which must run inside the
+caller's transaction.
+"""
+
+from collections import defaultdict
+from dataclasses import dataclass
+from datetime import datetime, timedelta
+from decimal import Decimal
+
+from django.db import models, transaction
+from django.db.models import Q, Value
+from django.utils import timezone
+
+from orders.models import Order, OrderLocation
+from routing.models import (
+    Assignment,
+    AssignmentEvent,
+    AssignmentLine,
+    RoutingCase,
+    RoutingDecision,
+    StockLevel,
+)
+from routing.signals import assignment_moved
+
+# Rows per INSERT. Each AssignmentLine has 4 columns, so 1,000 rows bind 4,000
+# parameters, well under SQLite's 32,766 and PostgreSQL's 65,535.
+INSERT_BATCH = 1000
+# Decisions per INSERT: each carries its candidate table, about 60 kB for 500
+# candidates, so 50 make a statement of a few megabytes.
+DECISION_BATCH = 50
+
+
+@dataclass
+class _Offer:
+    order: Order
+    record: RoutingDecision
+    location_id: int
+    lines: list[tuple[int, int]]
+    value: Decimal
+    sla: timedelta
+    user: object
+
+
+class DecisionWriter:
+    """Collect the rows of several decisions and write them in bulk."""
+
+    def __init__(self, now: datetime | None = None) -> None:
+        self.now = now or timezone.now()
+        self.records: list[RoutingDecision] = []
+        self.offers: list[_Offer] = []
+        self.new_cases: list[RoutingCase] = []
+        self.case_updates: dict[int, tuple[str, str]] = {}
+
+    def decision(self, record: RoutingDecision) -> RoutingDecision:
+        self.records.append(record)
+        return record
+
+    def offer(
+        self,
+        *,
+        order: Order,
+        record: RoutingDecision,
+        location_id: int,
+        lines: list[tuple[int, int]],
+        value: Decimal,
+        sla: timedelta,
+        user=None,
+    ) -> None:
+        self.offers.append(
+            _Offer(order, record, location_id, list(lines), value, sla, user)
+        )
+
+    def case_create(self, order: Order, status: str, reason: str) -> None:
+        self.new_cases.append(RoutingCase(order=order, status=status, reason=reason))
+
+    def case_set(self, order: Order, status: str, reason: str) -> None:
+        """Create the order's routing case or change its status and reason."""
+        self.case_updates[order.pk] = (status, reason)
+
+    def flush(self) -> list[Assignment]:
+        """Write everything collected, in one statement per table, and return
+        the assignments created. Must run inside a transaction."""
+        if not transaction.get_connection().in_atomic_block:
+            raise RuntimeError("DecisionWriter.flush must run inside a transaction")
+        _decisions_insert(self.records)
+        assignments = self._assignments()
+        self._reserve()
+        RoutingCase.objects.bulk_create(self.new_cases, batch_size=INSERT_BATCH)
+        self._cases_update()
+        for assignment in assignments:
+            moved_on_commit(assignment.pk, "", Assignment.State.OFFERED)
+        self.records, self.offers, self.new_cases = [], [], []
+        self.case_updates = {}
+        return assignments
+
+    def _assignments(self) -> list[Assignment]:
+        now = self.now
+        assignments = [
+            Assignment(
+                order=offer.order,
+                decision=offer.record,
+                location_id=offer.location_id,
+                value=offer.value,
+                offered_at=now,
+                expires_at=now + offer.sla,
+            )
+            for offer in self.offers
+        ]
+        Assignment.objects.bulk_create(assignments, batch_size=INSERT_BATCH)
+        lines = []
+        events = []
+        links = []
+        for offer, assignment in zip(self.offers, assignments, strict=True):
+            skus = _item_skus(offer.order)
+            lines.extend(
+                AssignmentLine(
+                    assignment=assignment,
+                    item_index=index,
+                    sku_id=skus[index],
+                    quantity=quantity,
+                )
+                for index, quantity in offer.lines
+            )
+            events.append(
+                AssignmentEvent(
+                    assignment=assignment,
+                    from_state="",
+                    to_state=Assignment.State.OFFERED,
+                    at=now,
+                    user=offer.user,
+                )
+            )
+            links.append(
+                OrderLocation(
+                    order=offer.order,
+                    location_id=offer.location_id,
+                    reason=OrderLocation.Reason.ASSIGNED,
+                )
+            )
+        AssignmentLine.objects.bulk_create(lines, batch_size=INSERT_BATCH)
+        AssignmentEvent.objects.bulk_create(events, batch_size=INSERT_BATCH)
+        OrderLocation.objects.bulk_create(
+            links, batch_size=INSERT_BATCH, ignore_conflicts=True
+        )
+        return assignments
+
+    def _reserve(self) -> None:
+        """Add every offer's units to `reserved`, locking the stock rows in
+        primary-key order; a SKU without a row gets a zero-quantity row so the
+        reservation is still visible."""
+        wanted: dict[tuple[int, str], int] = defaultdict(int)
+        for offer in self.offers:
+            skus = _item_skus(offer.order)
+            for index, quantity in offer.lines:
+                wanted[(offer.location_id, skus[index])] += quantity
+        if not wanted:
+            return
+        by_location: dict[int, set[str]] = defaultdict(set)
+        for location_id, sku_id in wanted:
+            by_location[location_id].add(sku_id)
+        match = Q()
+        for location_id, sku_ids in by_location.items():
+            match |= Q(location_id=location_id, sku_id__in=sorted(sku_ids))
+        levels = list(
+            StockLevel.objects.select_for_update().filter(match).order_by("pk")
+        )
+        for level in levels:
+            level.reserved += wanted.pop((level.location_id, level.sku_id))
+            level.updated_at = self.now
+        StockLevel.objects.bulk_update(
+            levels, ["reserved", "updated_at"], batch_size=INSERT_BATCH
+        )
+        StockLevel.objects.bulk_create(
+            [
+                StockLevel(
+                    location_id=location_id,
+                    sku_id=sku_id,
+                    quantity=0,
+                    reserved=quantity,
+                    source=StockLevel.Source.ADJUSTMENT,
+                )
+                for (location_id, sku_id), quantity in sorted(wanted.items())
+            ]
+        )
+
+    def _cases_update(self) -> None:
+        if not self.case_updates:
+            return
+        existing = {
+            case.order_id: case
+            for case in RoutingCase.objects.filter(order_id__in=self.case_updates)
+        }
+        changed, created = [], []
+        for order_id, (status, reason) in self.case_updates.items():
+            case = existing.get(order_id)
+            if case is None:
+                created.append(
+                    RoutingCase(order_id=order_id, status=status, reason=reason)
+                )
+            else:
+                case.status, case.reason, case.updated_at = status, reason, self.now
+                changed.append(case)
+        RoutingCase.objects.bulk_create(created)
+        RoutingCase.objects.bulk_update(changed, ["status", "reason", "updated_at"])
+
+
+def _decisions_insert(records: list[RoutingDecision]) -> None:
+    """Insert decision rows in bulk, sending each candidate table as its own
+    JSON parameter.
+
+    On PostgreSQL, Django 5.2 inserts literal rows through UNNEST of one array
+    per column, and psycopg escapes every quote of every element of a text
+    array with a regular expression. For tables of 500 candidates that took
+    most of a batch's time, so the tables go in as expressions, which makes
+    Django use a plain multi-row VALUES list.
+    """
+    tables = [record.candidates for record in records]
+    for record in records:
+        record.candidates = Value(record.candidates, output_field=models.JSONField())
+    try:
+        RoutingDecision.objects.bulk_create(records, batch_size=DECISION_BATCH)
+    finally:
+        for record, table in zip(records, tables, strict=True):
+            record.candidates = table
+
+
+def _item_skus(order: Order) -> dict[int, str]:
+    return {item.item_index: item.sku_id for item in order.items.all()}
+
+
+def moved_on_commit(assignment_id: int, from_state: str, to_state: str) -> None:
+    """Send `assignment_moved` for the transition once the transaction commits."""
+    transaction.on_commit(
+        lambda: assignment_moved.send(
+            sender=Assignment,
+            assignment_id=assignment_id,
+            from_state=from_state,
+            to_state=to_state,
+        )
+    )
