@@ -473,3 +473,40 @@ def test_split_keeps_link_of_store_with_live_part(store_a, store_b, policy):
     assert OrderLocation.objects.filter(
         order=order, location=store_a, reason=OrderLocation.Reason.ASSIGNED
     ).exists()
+
+
+def test_migration_drops_links_of_rerouted_parts(store_a, store_b):
+    from importlib import import_module
+
+    from django.apps import apps
+
+    migration = import_module("routing.migrations.0005_drop_links_of_rerouted_parts")
+    order = OrderFactory()
+    rejected = make_assignment(store_a, order=order, items=(("2001", 1),))
+    Assignment.objects.filter(pk=rejected.pk).update(state=State.REJECTED)
+    # Store B's first part expired, its second is live.
+    expired = make_assignment(store_b, items=(("2001", 1),))
+    Assignment.objects.filter(pk=expired.pk).update(state=State.EXPIRED)
+    Assignment.objects.create(
+        order=expired.order,
+        decision=expired.decision,
+        location=store_b,
+        state=State.ACCEPTED,
+        value=Decimal("50.00"),
+        offered_at=expired.offered_at,
+        expires_at=expired.expires_at,
+    )
+    canceled = make_assignment(store_a, items=(("2001", 1),))
+    Assignment.objects.filter(pk=canceled.pk).update(state=State.CANCELED)
+
+    migration.drop_links(apps, None)
+
+    links = set(
+        OrderLocation.objects.filter(reason=OrderLocation.Reason.ASSIGNED).values_list(
+            "order_id", "location_id"
+        )
+    )
+    assert links == {
+        (expired.order_id, store_b.pk),
+        (canceled.order_id, store_a.pk),
+    }
