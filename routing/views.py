@@ -31,6 +31,7 @@ from franchises.access import (
 from franchises.cnpj import cnpj_mask
 from franchises.models import Location
 from orders.models import Order, OrderItem
+from orders.templatetags.orders_display import brl
 from orders.views import paginate
 from routing.filters import (
     AWAITING_INVOICE_STATES,
@@ -56,6 +57,7 @@ from routing.services.assignments import (
     assignment_reject,
     assignment_start_picking,
 )
+from routing.services.nfe import invoice_range
 from routing.services.routing import order_assign_manually, order_reroute
 from routing.tables import (
     ACTION_FORMS,
@@ -238,12 +240,17 @@ def assignment_detail(request, pk):
     decision = assignment.decision
     if rerouted:
         decision = reroute_decision(assignment) if is_hq else None
+    forms = action_forms(assignment, actions)
+    if "invoice" in forms:
+        forms["invoice"].fields["invoice_value"].help_text = invoice_value_help(
+            assignment
+        )
     context = {
         "assignment": assignment,
         "lines": line_rows(assignment),
         "events": event_rows(assignment.events.all()),
         "actions": actions,
-        "forms": action_forms(assignment, actions),
+        "forms": forms,
         "state": state_html(assignment),
         "deadline": deadline_html(assignment, timezone.now()),
         "routing": routing_decision_context(decision, request.user),
@@ -255,6 +262,13 @@ def assignment_detail(request, pk):
         or visible_orders(request.user).filter(pk=assignment.order_id).exists(),
     }
     return render(request, "routing/assignment_detail.html", context)
+
+
+def invoice_value_help(assignment: Assignment) -> str:
+    accepted = invoice_range(assignment=assignment)
+    return _(
+        "Between %(low)s and %(high)s: the items, with or without their freight share."
+    ) % {"low": brl(accepted.low), "high": brl(accepted.high)}
 
 
 def issuer_mismatch(assignment: Assignment) -> dict | None:

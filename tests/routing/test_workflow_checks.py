@@ -1,10 +1,12 @@
 """Store workflow checks: invoice plausibility, out-of-stock rejections that
 name their SKUs, and what a store sees of a part that was routed again."""
 
+from datetime import timedelta
 from decimal import Decimal
 
 import pytest
 from django.urls import reverse
+from django.utils import timezone
 
 from orders.models import OrderLocation, VtexOutboxCall
 from routing.models import Assignment, StockLevel, StockSnapshot
@@ -510,3 +512,41 @@ def test_migration_drops_links_of_rerouted_parts(store_a, store_b):
         (expired.order_id, store_b.pk),
         (canceled.order_id, store_a.pk),
     }
+
+
+def test_expired_offer_drops_link_and_says_so(client, manager_a, store_a, policy):
+    from routing.services.assignments import assignment_expire
+
+    order = OrderFactory()
+    assignment = make_assignment(
+        store_a,
+        order=order,
+        offered_at=timezone.now() - timedelta(hours=1),
+        expires_in=timedelta(minutes=30),
+    )
+    log_in(client, manager_a)
+
+    assert assignment_expire(assignment=assignment) is True
+    page = client.get(detail_url(assignment)).content.decode()
+
+    assert not OrderLocation.objects.filter(
+        order=order, location=store_a, reason=OrderLocation.Reason.ASSIGNED
+    ).exists()
+    assert pt_br("Part routed again") in page
+    assert "expirou" in page
+
+
+def test_invoice_form_shows_accepted_range(client, manager_a, part_with_freight):
+    log_in(client, manager_a)
+
+    page = client.get(detail_url(part_with_freight)).content.decode()
+
+    assert (
+        pt_br(
+            "Between %(low)s and %(high)s: the items, with or without their "
+            "freight share.",
+            low="R$ 49,30",
+            high="R$ 60,50",
+        )
+        in page
+    )
