@@ -550,3 +550,29 @@ def test_invoice_form_shows_accepted_range(client, manager_a, part_with_freight)
         )
         in page
     )
+
+
+def test_page_rejects_sku_outside_part(client, manager_a, two_sku_part, store_a):
+    log_in(client, manager_a)
+
+    response = client.post(
+        action_url(two_sku_part, "reject"),
+        {"reason": "out_of_stock", "missing_sku_ids": ["9999"]},
+    )
+
+    two_sku_part.refresh_from_db()
+    assert two_sku_part.state == State.OFFERED
+    assert event_count(two_sku_part) == 1
+    assert quantities(store_a) == {"2021": 10, "2014": 10}
+    assert flashed(response) == [
+        pt_br(
+            "Order %(order)s was not changed: %(errors)s",
+            order=two_sku_part.order.vtex_order_id,
+            errors=pt_br("Out-of-stock SKUs")
+            + ": "
+            + pt_br(
+                "Select a valid choice. %(value)s is not one of the available choices.",
+                value="9999",
+            ),
+        )
+    ]
