@@ -10,6 +10,7 @@ from django.utils import translation
 
 from finance.models import (
     Account,
+    Contract,
     LedgerEntry,
     LedgerTransaction,
     LineShare,
@@ -372,3 +373,22 @@ def test_period_length_follows_contract(finance_network):
     period = period_for(legal_entity=store_b.legal_entity, day=date(2026, 3, 4))
 
     assert (period.starts_on, period.ends_on) == (date(2026, 3, 2), date(2026, 3, 8))
+
+
+def test_pickup_order_posts_pickup_and_fulfilment_fees(finance_network):
+    store_b, franchisor = finance_network["b"], finance_network["franchisor"]
+    Contract.objects.filter(legal_entity=store_b.legal_entity).update(
+        fulfilment_fee_fixed=Decimal("2.00"), fulfilment_fee_percent=Decimal("1")
+    )
+    order = order_make(items=[("200.00", 1)], delivery_channel="pickup-in-point")
+
+    order_part_settle(assignment_id=part_make(order, store_b).pk)
+
+    pickup = LedgerTransaction.objects.get(kind="pickup_fee")
+    fulfilment = LedgerTransaction.objects.get(kind="fulfilment_fee")
+    assert pickup.entries.get(credit__gt=0).credit == Decimal("5.00")
+    assert pickup.entries.get(credit__gt=0).account.legal_entity == store_b.legal_entity
+    assert fulfilment.entries.get(credit__gt=0).credit == Decimal("4.00")
+    # 200,00 - 24,00 - 10,00 - 4,00 + 5,00 + 4,00
+    assert balance(store_b.legal_entity, "store_payable") == Decimal("171.00")
+    assert balance(franchisor, "channel_expenses") == Decimal("-9.00")
