@@ -5,6 +5,7 @@ from datetime import datetime
 import django_tables2 as tables
 from django.db.models import Exists, OuterRef, QuerySet
 from django.template.loader import render_to_string
+from django.urls import reverse
 from django.utils import timezone
 from django.utils.html import format_html, format_html_join
 from django.utils.safestring import mark_safe
@@ -33,6 +34,8 @@ ACTION_BY_TARGET = {
     State.DELIVERED: "deliver",
 }
 ACTION_FORMS = {"reject": RejectForm, "ship": ShipForm, "invoice": InvoiceForm}
+# States after which Ponte routes the part again, without this location.
+REROUTED_STATES = (State.REJECTED, State.EXPIRED)
 
 
 def assignment_rows(assignments: QuerySet[Assignment]) -> QuerySet[Assignment]:
@@ -149,6 +152,16 @@ def lines_html(assignment: Assignment) -> str:
     )
 
 
+def order_url(record: Assignment, table: "AssignmentTable") -> str | None:
+    """Return the order page's address, or None for a store user's part that
+    was routed again, because routing dropped that store's link to the order."""
+    if record.state in REROUTED_STATES and not table.is_hq:
+        return None
+    return reverse(
+        "orders:detail", kwargs={"vtex_order_id": record.order.vtex_order_id}
+    )
+
+
 class AssignmentTable(tables.Table):
     """Assignments from `assignment_rows`. Every sort ends on the primary key so
     that pages do not overlap. Cells carry their column name for the stacked
@@ -162,7 +175,7 @@ class AssignmentTable(tables.Table):
     order = tables.Column(
         verbose_name=_("Order"),
         accessor="order__vtex_order_id",
-        linkify=("orders:detail", {"vtex_order_id": tables.A("order__vtex_order_id")}),
+        linkify=lambda record, table: order_url(record, table),
         order_by=("order__vtex_order_id", "id"),
         attrs={"td": {"data-label": _("Order")}},
     )
@@ -221,9 +234,12 @@ class AssignmentTable(tables.Table):
             "class": lambda record, table: "late" if is_late(record, table.now) else ""
         }
 
-    def __init__(self, *args, now: datetime | None = None, **kwargs):
+    def __init__(
+        self, *args, now: datetime | None = None, is_hq: bool = True, **kwargs
+    ):
         super().__init__(*args, **kwargs)
         self.now = now or timezone.now()
+        self.is_hq = is_hq
 
     def render_items(self, record):
         return lines_html(record)

@@ -61,6 +61,7 @@ from routing.services.nfe import invoice_range
 from routing.services.routing import order_assign_manually, order_reroute
 from routing.tables import (
     ACTION_FORMS,
+    REROUTED_STATES,
     AssignmentTable,
     action_form,
     action_forms,
@@ -77,8 +78,6 @@ PAGE_SIZE = 50
 # Newest offers first. Set on the table as well as on the model, so that the
 # column header shows the sort.
 DEFAULT_SORT = ["-offered_at"]
-# States after which Ponte routes the part again.
-REROUTED_STATES = (State.REJECTED, State.EXPIRED)
 # `RoutingDecision.triggered_by` of a re-route that HQ starts from the page.
 HQ_REROUTE = "hq_reroute"
 
@@ -178,7 +177,10 @@ def assignment_queue(request):
     # An invalid filter lists nothing, as in the order list.
     rows = filterset.qs if filterset.is_valid() else assignments.none()
     table = AssignmentTable(
-        assignment_rows(rows), now=now, exclude=hidden_columns(request.user)
+        assignment_rows(rows),
+        now=now,
+        is_hq=user_is_hq(request.user),
+        exclude=hidden_columns(request.user),
     )
     table.order_by = request.GET.getlist(table.order_by_field) or DEFAULT_SORT
     paginate(request, table)

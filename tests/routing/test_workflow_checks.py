@@ -576,3 +576,27 @@ def test_page_rejects_sku_outside_part(client, manager_a, two_sku_part, store_a)
             ),
         )
     ]
+
+
+def test_queue_drops_order_link_of_rerouted_part(client, manager_a, rerouted):
+    order_url = reverse(
+        "orders:detail", kwargs={"vtex_order_id": rerouted.order.vtex_order_id}
+    )
+    log_in(client, manager_a)
+
+    page = client.get(reverse("routing:queue")).content.decode()
+
+    assert detail_url(rerouted) in page
+    assert rerouted.order.vtex_order_id in page
+    assert order_url not in page
+
+
+def test_search_keeps_order_link_for_hq(client, hq_user, rerouted):
+    order_url = reverse(
+        "orders:detail", kwargs={"vtex_order_id": rerouted.order.vtex_order_id}
+    )
+    log_in(client, hq_user)
+
+    page = client.get(reverse("routing:search")).content.decode()
+
+    assert order_url in page
