@@ -5,7 +5,7 @@ always sum to the amount itself, to the centavo.
 """
 
 from collections.abc import Sequence
-from decimal import ROUND_DOWN, ROUND_HALF_EVEN, ROUND_HALF_UP, Decimal
+from decimal import ROUND_DOWN, ROUND_HALF_EVEN, ROUND_HALF_UP, Decimal, localcontext
 
 CENT = Decimal("0.01")
 ZERO = Decimal("0.00")
@@ -64,8 +64,12 @@ def allocate(total: Decimal, weights: Sequence[Decimal]) -> list[Decimal]:
         weight_sum = Decimal(len(weights))
 
     cents = int(total / CENT)
-    exact = [Decimal(cents) * weight / weight_sum for weight in weights]
-    floors = [int(share.to_integral_value(rounding=ROUND_DOWN)) for share in exact]
+    # Products of 14-digit amounts and weights exceed the default 28 digits,
+    # and a rounded share could floor one centavo too high.
+    with localcontext() as context:
+        context.prec = 80
+        exact = [Decimal(cents) * weight / weight_sum for weight in weights]
+        floors = [int(share.to_integral_value(rounding=ROUND_DOWN)) for share in exact]
     left_over = cents - sum(floors)
     order = sorted(
         range(len(weights)),

@@ -89,3 +89,13 @@ def test_money_sum_quantizes_float_noise():
     assert money_sum(4.44089209850063e-16) == Decimal("0.00")
     assert money_sum(None) == Decimal("0.00")
     assert money_sum(Decimal("12.3")) == Decimal("12.30")
+
+
+def test_large_amounts_still_sum_exactly():
+    total = Decimal("999999999999.99")
+    weights = amounts("333333333333.33", "333333333333.33", "333333333333.34", "0.01")
+
+    parts = allocate(total, weights)
+
+    assert sum(parts) == total
+    assert all(part >= 0 for part in parts)
