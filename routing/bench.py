@@ -123,6 +123,7 @@ def routing_bench(*, orders: int = 10_000, locations: int = 500, seed: int = 1) 
         seed,
     )
     started = time.monotonic()
+    load_at_start = _load_average()
 
     _orders_delete()
     location_ids = _network_store(network)
@@ -168,7 +169,9 @@ def routing_bench(*, orders: int = 10_000, locations: int = 500, seed: int = 1) 
             **_quality(naive_pass, basis, orders),
         },
         "seconds": round(time.monotonic() - started, 1),
+        "load_average": [load_at_start, _load_average()],
     }
+    result["better_than_naive"] = _better_than_naive(result["engine"], result["naive"])
     stored = result["engine"]["stored"]
     result["target_met"] = (
         stored["median_ms"] < TARGET_MEDIAN_MS and stored["p99_ms"] < TARGET_P99_MS
@@ -563,6 +566,33 @@ def _quality(record: Pass, basis: set[int], orders: int) -> dict:
     }
 
 
+def _load_average() -> float | None:
+    """The 1-minute load average, a measure of how busy the machine was."""
+    try:
+        return round(os.getloadavg()[0], 2)
+    except OSError:
+        return None
+
+
+# Quality measures by the direction in which they improve.
+LOWER_IS_BETTER = ("parts_per_order", "mean_distance_km", "gini_orders_per_location")
+HIGHER_IS_BETTER = ("routed_share", "promise_met_share")
+
+
+def _better_than_naive(engine: dict, naive: dict) -> dict[str, bool]:
+    """Return, per quality measure, whether the engine beat the naive router."""
+    better = {}
+    for name in LOWER_IS_BETTER + HIGHER_IS_BETTER:
+        ours, theirs = engine[name], naive[name]
+        if ours is None or theirs is None:
+            better[name] = False
+        elif name in LOWER_IS_BETTER:
+            better[name] = ours < theirs
+        else:
+            better[name] = ours > theirs
+    return better
+
+
 # Report
 
 
@@ -580,7 +610,11 @@ def routing_bench_report(result: dict) -> str:
         f"candidates per order), seed {result['seed']}, routed and stored in "
         f"batches of {result['route_batch']} orders (median batch "
         f"{_ms(result['batch_ms']['median_ms'])} ms), "
-        f"Django DEBUG {'on' if result['debug'] else 'off'}",
+        f"Django DEBUG {'on' if result['debug'] else 'off'}, 1-minute load "
+        f"average {result['load_average'][0]} at the start and "
+        f"{result['load_average'][1]} at the end",
+        f"- Receivers of `assignment_moved` after each commit (not included): "
+        f"median {_ms(result['after_commit_ms']['median_ms'])} ms per batch",
         "- Time per stored decision: the order's own decision time (candidates "
         "from the batch's stock, the router) plus an equal share of the rest of "
         "its batch (locks, location facts, stock and sales reads, bulk writes, "
@@ -607,8 +641,20 @@ def routing_bench_report(result: dict) -> str:
         f"p99 under {TARGET_P99_MS:g} ms; {verdict} "
         f"({_ms(stored['median_ms'])} ms and {_ms(stored['p99_ms'])} ms).",
         "",
+        f"Better than the naive router on: {_names(result, True)}; not on: "
+        f"{_names(result, False)}.",
+        "",
     ]
     return "\n".join(lines)
+
+
+def _names(result: dict, better: bool) -> str:
+    names = [
+        name.replace("_", " ")
+        for name, won in result["better_than_naive"].items()
+        if won is better
+    ]
+    return ", ".join(names) or "none"
 
 
 def _ms(value: float | None) -> str:

@@ -7,49 +7,42 @@ translated text with Django's i18n, and label the stored status and trigger
 codes.
 """
 
-from django.utils.translation import gettext, gettext_lazy
+from django.utils.translation import gettext, gettext_noop
 
 from franchises.access import user_is_hq, visible_locations
 from franchises.models import Location
 from routing.candidate_rows import rows_unpack
 from routing.engine.messages import candidate_reason, translate_text
+from routing.views import step_label
 
 # `RoutingDecision.status` values.
 STATUS_LABELS = {
-    "routed": gettext_lazy("Routed"),
-    "unroutable": gettext_lazy("No feasible location"),
-    "manual": gettext_lazy("Assigned by hand"),
+    "routed": gettext_noop("Routed"),
+    "unroutable": gettext_noop("No feasible location"),
+    "manual": gettext_noop("Assigned by hand"),
 }
 # `RoutingDecision.triggered_by` values: where the order came from on its
 # first routing, or what routed it again.
 TRIGGER_LABELS = {
-    "hook": gettext_lazy("VTEX hook"),
-    "feed": gettext_lazy("VTEX feed"),
-    "sync": gettext_lazy("VTEX sync"),
-    "backfill": gettext_lazy("VTEX backfill"),
-    "reconcile": gettext_lazy("Nightly reconciliation"),
-    "rejected": gettext_lazy("Rejected by the store"),
-    "expired": gettext_lazy("Offer expired"),
-    "hq_reroute": gettext_lazy("Routed again by HQ"),
-    "manual": gettext_lazy("Assigned by hand"),
-    "bench": gettext_lazy("Benchmark"),
+    "hook": gettext_noop("VTEX hook"),
+    "feed": gettext_noop("VTEX feed"),
+    "sync": gettext_noop("VTEX sync"),
+    "backfill": gettext_noop("VTEX backfill"),
+    "reconcile": gettext_noop("Nightly reconciliation"),
+    "rejected": gettext_noop("Rejected by the store"),
+    "expired": gettext_noop("Offer expired"),
+    "hq_reroute": gettext_noop("Routed again by HQ"),
+    "manual": gettext_noop("Assigned by hand"),
+    "bench": gettext_noop("Benchmark"),
 }
 
 
 def status_label(code: str) -> str:
-    return str(STATUS_LABELS.get(code, code))
+    return gettext(STATUS_LABELS[code]) if code in STATUS_LABELS else code
 
 
 def trigger_label(code: str) -> str:
-    return str(TRIGGER_LABELS.get(code, code))
-
-
-def step_label(name: str | None) -> str:
-    # Imported here because routing.views imports the services this module's
-    # callers use; the labels live with the pages that show them.
-    from routing.views import step_label as label
-
-    return label(name)
+    return gettext(TRIGGER_LABELS[code]) if code in TRIGGER_LABELS else code
 
 
 def row_reason(row: dict) -> str:

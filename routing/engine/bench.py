@@ -116,7 +116,11 @@ def build_network(rng: random.Random, locations: int) -> list[Candidate]:
                 weeks_of_cover=cover,
                 daily_capacity=daily,
                 accepted_today=rng.randint(0, daily // 2) if daily else 0,
-                concurrent_capacity=0 if is_dc else rng.randint(3, 30),
+                # No concurrent limit: the benchmarks route a whole day's
+                # orders and never fulfil one, so open offers only pile up and
+                # a limit of a few dozen would measure that backlog, not the
+                # routing. Daily capacity still applies.
+                concurrent_capacity=0,
                 open_assignments=0 if is_dc else rng.randint(0, 3),
                 on_time_rate=None if rng.random() < 0.1 else rng.uniform(0.7, 1.0),
                 rejection_rate=None if rng.random() < 0.1 else rng.uniform(0.0, 0.2),

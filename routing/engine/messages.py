@@ -7,8 +7,8 @@ engine's `reason` strings and the logs contain. Pages translate a message with
 `Message.render(gettext)`, and `translate_text` maps a stored English text back
 to its messages, so decisions stored as English text translate as well.
 
-The templates are marked with `gettext_noop`, so `makemessages` collects them;
-their pt-BR forms live in the project's locale files.
+The templates are marked with `gettext_noop`, so `makemessages` collects them,
+and their pt-BR forms live in the project's locale files.
 """
 
 import re
@@ -16,7 +16,13 @@ from collections.abc import Callable, Mapping, Sequence
 from functools import lru_cache
 from typing import Any
 
-from django.utils.translation import gettext_noop as _noop
+
+def gettext_noop(message: str) -> str:
+    """Return `message` unchanged. Named as Django's function so that
+    `makemessages` collects the templates, while the engine keeps working
+    without Django settings."""
+    return message
+
 
 # Candidate reasons (filters and the pickup stage). Parameters are plain text
 # already formatted (numbers, dates, codes), except where noted.
@@ -84,139 +90,149 @@ POLICY_ERROR = "policy_error"
 MANUAL = "manual"
 
 MESSAGES: Mapping[str, str] = {
-    EXCLUDED: _noop("excluded from routing this order"),
-    STATUS_NOT_ALLOWED: _noop("status %(status)s is not allowed (%(allowed)s)"),
-    NO_PICKUP: _noop("does not offer pickup"),
-    NO_SHIPPING: _noop("store does not ship orders (ship-from-store off)"),
-    STOCK_SHORT: _noop("%(in_stock)s of %(ordered)s units of SKU %(sku)s in stock"),
-    STOCK_SHORT_ONE: _noop("%(in_stock)s of 1 unit of SKU %(sku)s in stock"),
+    EXCLUDED: gettext_noop("excluded from routing this order"),
+    STATUS_NOT_ALLOWED: gettext_noop("status %(status)s is not allowed (%(allowed)s)"),
+    NO_PICKUP: gettext_noop("does not offer pickup"),
+    NO_SHIPPING: gettext_noop("store does not ship orders (ship-from-store off)"),
+    STOCK_SHORT: gettext_noop(
+        "%(in_stock)s of %(ordered)s units of SKU %(sku)s in stock"
+    ),
+    STOCK_SHORT_ONE: gettext_noop("%(in_stock)s of 1 unit of SKU %(sku)s in stock"),
     # `items` is a list of STOCK_SHORT and STOCK_SHORT_ONE messages.
-    STOCK_SHORTAGES: _noop("%(items)s"),
-    STOCK_NONE: _noop("none of the %(ordered)s units ordered in stock"),
-    STOCK_NONE_ONE: _noop("none of the 1 unit ordered in stock"),
-    DISTANCE_UNKNOWN: _noop("distance unknown because the address could not be placed"),
-    DISTANCE_OVER: _noop("%(distance)s km away, over the %(limit)s km limit"),
-    HOURS_INVALID: _noop("invalid opening hours: %(error)s"),
-    NEVER_OPENS: _noop("never opens according to its opening hours"),
-    PROMISE_LATE: _noop(
+    STOCK_SHORTAGES: gettext_noop("%(items)s"),
+    STOCK_NONE: gettext_noop("none of the %(ordered)s units ordered in stock"),
+    STOCK_NONE_ONE: gettext_noop("none of the 1 unit ordered in stock"),
+    DISTANCE_UNKNOWN: gettext_noop(
+        "distance unknown because the address could not be placed"
+    ),
+    DISTANCE_OVER: gettext_noop("%(distance)s km away, over the %(limit)s km limit"),
+    HOURS_INVALID: gettext_noop("invalid opening hours: %(error)s"),
+    NEVER_OPENS: gettext_noop("never opens according to its opening hours"),
+    PROMISE_LATE: gettext_noop(
         "estimated arrival %(arrival)s is after the promised %(promised)s (opens "
         "%(opens)s, %(lead_time)s h lead time, %(transit)s days in transit)"
     ),
-    DAILY_FULL: _noop("accepted %(taken)s of %(daily)s orders allowed today"),
-    CONCURRENT_FULL: _noop(
+    DAILY_FULL: gettext_noop("accepted %(taken)s of %(daily)s orders allowed today"),
+    CONCURRENT_FULL: gettext_noop(
         "%(open)s of %(concurrent)s concurrent assignments already open"
     ),
-    RANGES_INVALID: _noop("invalid service postal ranges: %(error)s"),
-    POSTAL_UNKNOWN: _noop(
+    RANGES_INVALID: gettext_noop("invalid service postal ranges: %(error)s"),
+    POSTAL_UNKNOWN: gettext_noop(
         "customer postal code unknown, so the service region cannot match"
     ),
-    POSTAL_OUTSIDE: _noop(
+    POSTAL_OUTSIDE: gettext_noop(
         "customer postal code %(postal_code)s is outside the location's service ranges"
     ),
-    STATE_UNKNOWN: _noop("state of the customer or the location unknown"),
-    STATE_DIFFERS: _noop("customer is in %(customer)s, the location in %(location)s"),
-    NOT_PICKUP_LOCATION: _noop("not the order's pickup location"),
-    COLLECTED_ELSEWHERE: _noop(
+    STATE_UNKNOWN: gettext_noop("state of the customer or the location unknown"),
+    STATE_DIFFERS: gettext_noop(
+        "customer is in %(customer)s, the location in %(location)s"
+    ),
+    NOT_PICKUP_LOCATION: gettext_noop("not the order's pickup location"),
+    COLLECTED_ELSEWHERE: gettext_noop(
         "the customer collects the order at %(code)s, which holds every unit"
     ),
     # `distance` is a KM or KM_UNKNOWN message, `explanation` one of the
     # clauses below.
-    ROUTED_TO: _noop("Routed to %(code)s (%(distance)s): %(explanation)s."),
+    ROUTED_TO: gettext_noop("Routed to %(code)s (%(distance)s): %(explanation)s."),
     # `parts` is a list of SPLIT_PART and SPLIT_PART_ONE_LINE messages.
-    SPLIT_INTO: _noop(
+    SPLIT_INTO: gettext_noop(
         "Split into %(count)s parts: %(parts)s. Chosen for %(explanation)s."
     ),
-    SPLIT_PART: _noop("%(code)s takes lines %(lines)s (%(distance)s)"),
-    SPLIT_PART_ONE_LINE: _noop("%(code)s takes line %(lines)s (%(distance)s)"),
-    KM: _noop("%(km)s km"),
-    KM_UNKNOWN: _noop("distance unknown"),
-    FEWER_PARTS: _noop(
+    SPLIT_PART: gettext_noop("%(code)s takes lines %(lines)s (%(distance)s)"),
+    SPLIT_PART_ONE_LINE: gettext_noop("%(code)s takes line %(lines)s (%(distance)s)"),
+    KM: gettext_noop("%(km)s km"),
+    KM_UNKNOWN: gettext_noop("distance unknown"),
+    FEWER_PARTS: gettext_noop(
         "the only single location that holds every unit, and the policy prefers "
         "fewer parts to splits with higher-scoring locations such as %(code)s"
     ),
-    ONLY_SINGLE: _noop("the only option with a single location that holds every unit"),
-    ONLY_COMBINATION: _noop(
+    ONLY_SINGLE: gettext_noop(
+        "the only option with a single location that holds every unit"
+    ),
+    ONLY_COMBINATION: gettext_noop(
         "the only option with %(parts)s locations that holds every unit"
     ),
-    ONLY_AFTER_FILTER: _noop("the only location left after the %(step)s filter"),
-    ONLY_CANDIDATE: _noop("the only candidate"),
-    SCORE_WON: _noop(
+    ONLY_AFTER_FILTER: gettext_noop("the only location left after the %(step)s filter"),
+    ONLY_CANDIDATE: gettext_noop("the only candidate"),
+    SCORE_WON: gettext_noop(
         "score %(score)s against %(other_score)s for %(other)s, decided mostly by "
         "%(criterion)s"
     ),
-    DISTANCE_TIE: _noop(
+    DISTANCE_TIE: gettext_noop(
         "same score as %(other)s and a shorter total distance (%(distance)s km "
         "against %(other_distance)s km)"
     ),
-    CODE_TIE: _noop(
+    CODE_TIE: gettext_noop(
         "same score and distance as %(other)s, so location codes break the tie"
     ),
-    FILTERS_REMOVED: _noop(
+    FILTERS_REMOVED: gettext_noop(
         "Filters removed %(removed)s of %(total)s locations (%(counts)s)."
     ),
-    NO_FINALIST: _noop(
+    NO_FINALIST: gettext_noop(
         "No location passed the filters, and the last ones were removed by %(step)s."
     ),
-    NO_CANDIDATES: _noop("No candidate locations were given."),
+    NO_CANDIDATES: gettext_noop("No candidate locations were given."),
     # `holder` is a BEST_SINGLE_HOLDS or NONE_PASSED message.
-    NO_SINGLE_HOLDS: _noop("No single location holds every unit: %(holder)s."),
-    NO_COMBINATION_FITS: _noop(
+    NO_SINGLE_HOLDS: gettext_noop("No single location holds every unit: %(holder)s."),
+    NO_COMBINATION_FITS: gettext_noop(
         "Every combination of up to %(max_parts)s locations that holds every unit "
         "leaves a location without a whole line or a part below the minimum part "
         "value of %(min_part_value)s."
     ),
-    NO_COMBINATION_HOLDS: _noop(
+    NO_COMBINATION_HOLDS: gettext_noop(
         "No combination of up to %(max_parts)s locations holds every unit: %(holder)s."
     ),
     # `units` is a UNITS or UNIT_ONE message.
-    BEST_SINGLE_HOLDS: _noop("the best single location holds %(covered)s of %(units)s"),
-    UNITS: _noop("%(count)s units"),
-    UNIT_ONE: _noop("1 unit"),
-    NONE_PASSED: _noop("no location passed the filters"),
-    CUSTOMER_UNPLACED: _noop(
+    BEST_SINGLE_HOLDS: gettext_noop(
+        "the best single location holds %(covered)s of %(units)s"
+    ),
+    UNITS: gettext_noop("%(count)s units"),
+    UNIT_ONE: gettext_noop("1 unit"),
+    NONE_PASSED: gettext_noop("no location passed the filters"),
+    CUSTOMER_UNPLACED: gettext_noop(
         "Customer address could not be placed (no usable coordinates, postal code, "
         "city or state), so distances are unknown."
     ),
-    POSITIONS_ESTIMATED: _noop(
+    POSITIONS_ESTIMATED: gettext_noop(
         "Positions of %(codes)s come from swapped coordinates, postal code, city "
         "or state instead of their own coordinates."
     ),
-    POSITIONS_ESTIMATED_MORE: _noop(
+    POSITIONS_ESTIMATED_MORE: gettext_noop(
         "Positions of %(codes)s and %(more)s more come from swapped coordinates, "
         "postal code, city or state instead of their own coordinates."
     ),
-    SPILL_OVER: _noop(
+    SPILL_OVER: gettext_noop(
         "Capacity spill-over: every location that could take the order was at "
         "capacity, so the capacity filter let %(count)s locations through."
     ),
     # `step` is a step name and `reason` a candidate reason.
-    PICKUP_TRANSFER: _noop(
+    PICKUP_TRANSFER: gettext_noop(
         "Pickup location %(code)s cannot fulfil the order itself (%(step)s: "
         "%(reason)s), so the order is routed as a delivery to its address "
         "(transfer)."
     ),
-    PICKUP_UNPLACED: _noop(
+    PICKUP_UNPLACED: gettext_noop(
         "Pickup location %(code)s could not be placed, so distances are unknown."
     ),
-    PICKUP_COLLECTED: _noop(
+    PICKUP_COLLECTED: gettext_noop(
         "Collected at pickup location %(code)s, which passed every filter and "
         "holds every unit."
     ),
-    PICKUP_MISSING: _noop(
+    PICKUP_MISSING: gettext_noop(
         "Pickup location %(location_id)s is not among the candidates, so the "
         "order cannot be collected there."
     ),
-    PICKUP_UNNAMED: _noop("The pickup order names no pickup location."),
-    NO_POLICY: _noop("No active routing policy matches."),
-    NO_LINES: _noop("The order has no lines to route."),
-    POLICY_ERROR: _noop("Policy error: %(error)s"),
-    MANUAL: _noop("Assigned by hand by HQ."),
+    PICKUP_UNNAMED: gettext_noop("The pickup order names no pickup location."),
+    NO_POLICY: gettext_noop("No active routing policy matches."),
+    NO_LINES: gettext_noop("The order has no lines to route."),
+    POLICY_ERROR: gettext_noop("Policy error: %(error)s"),
+    MANUAL: gettext_noop("Assigned by hand by HQ."),
 }
 
-# How list parameters are joined, by parameter name.
+# Separators of list parameters, by parameter name.
 LIST_SEPARATORS: Mapping[str, str] = {
-    "items": _noop(", "),
-    "parts": _noop(" and "),
+    "items": gettext_noop(", "),
+    "parts": gettext_noop(" and "),
 }
 
 Translate = Callable[[str], str]
@@ -319,8 +335,9 @@ def _value_from_json(value: Any) -> Any:
 
 @lru_cache(maxsize=1)
 def _patterns() -> list[tuple[str, re.Pattern]]:
-    """One fully anchored pattern per template, longest template first so a
-    template that only holds a parameter is tried last."""
+    """One fully anchored pattern per template, longest template first. The
+    template that is only a list parameter is left out, because it matches
+    any text."""
     patterns = []
     for code, template in MESSAGES.items():
         parts = re.split(r"%\((\w+)\)s", template)
@@ -332,7 +349,7 @@ def _patterns() -> list[tuple[str, re.Pattern]]:
                 regex += re.escape(part)
         patterns.append((code, re.compile(f"^{regex}$", re.DOTALL)))
     patterns.sort(key=lambda pair: -len(MESSAGES[pair[0]]))
-    return [pair for pair in patterns if MESSAGES[pair[0]] != "%(items)s"]
+    return [pair for pair in patterns if pair[0] != STOCK_SHORTAGES]
 
 
 def parse_message(text: str) -> Message | None:

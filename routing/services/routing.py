@@ -85,11 +85,14 @@ def orders_route(
 
 @dataclass
 class BatchTimings:
-    """Where a batch's time went, in milliseconds: `decide_ms` per order (its
-    candidates built in memory and the engine run), `engine_ms` per order (the
-    engine run alone), `committed_ms` from the start to the commit of the
-    batch's transaction (reads, locks and writes included), and `total_ms`
-    including the receivers of the signals sent after the commit."""
+    """Where a batch's time went, in milliseconds.
+
+    `decide_ms` is per order: its candidates built in memory and the engine
+    run. `engine_ms` is the engine run alone. `committed_ms` runs from the
+    start to the commit of the batch's transaction, reads, locks and writes
+    included. `total_ms` adds the receivers of the signals sent after the
+    commit.
+    """
 
     decide_ms: dict[int, float] = field(default_factory=dict)
     engine_ms: dict[int, float] = field(default_factory=dict)
@@ -107,9 +110,9 @@ def orders_route_batch(
     """Route the orders that have no routing case yet, in one transaction.
 
     The orders are locked in primary-key order and checked for a routing case
-    under the lock, so an order is routed once however many workers try. Each
-    decision sees the offers made earlier in the batch: their stock is
-    reserved and they count against the locations' capacity. Returns routed,
+    under the lock, so an order is routed once however many workers try.
+    Offers made earlier in the batch count for each later decision: their
+    stock is taken and they count against the locations' capacity. Returns routed,
     exception or skipped per order id.
     """
     started = time.perf_counter()

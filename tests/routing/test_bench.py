@@ -86,3 +86,4 @@ def test_bench_report_has_both_routers(db):
     assert "| Ponte engine |" in report
     assert "| naive first fit |" in report
     assert "Target per stored decision" in report
+    assert "Better than the naive router on: " in report

@@ -1,10 +1,15 @@
 import pytest
+from django.db import connection
+from django.test.utils import CaptureQueriesContext
 from django.utils import translation
 
+from franchises.models import Location
 from orders.models import Order
 from orders.services.refresh import order_store_document
+from routing.candidate_rows import rows_unpack
 from routing.models import (
     Assignment,
+    PolicyStep,
     RoutingCase,
     RoutingDecision,
     StockLevel,
@@ -17,6 +22,8 @@ from routing.services.assignments import (
     assignment_reject,
     assignment_start_picking,
 )
+from routing.services.routing import orders_route
+from routing.services.stock import StockRow, stock_levels_set
 from tests.orders.documents import vtex_document, vtex_text
 
 ORDER_ID = "1480140512345-01"
@@ -223,3 +230,119 @@ def test_no_active_policy_goes_to_exception_queue(network, store):
     assert order.routing_case.status == "exception"
     assert order.routing_case.reason == "No active routing policy matches."
     assert Assignment.objects.count() == 0
+
+
+# Batches
+
+
+@pytest.fixture
+def unrouted(django_capture_on_commit_callbacks):
+    """Store a document without running the routing task it queues."""
+
+    def unrouted(order_id: str) -> Order:
+        document = vtex_document("delivery-sao-paulo", orderId=order_id)
+        with django_capture_on_commit_callbacks(execute=False):
+            order_store_document(
+                vtex_order_id=order_id, text=vtex_text(document), source="hook"
+            )
+        return Order.objects.get(vtex_order_id=order_id)
+
+    return unrouted
+
+
+def route_batch(orders, callbacks) -> dict:
+    with callbacks(execute=True):
+        return orders_route(order_ids=[o.pk for o in orders], triggered_by="hook")
+
+
+@pytest.mark.django_db
+def test_batch_later_order_sees_earlier_reservation(
+    network, policy, unrouted, django_capture_on_commit_callbacks
+):
+    stock_levels_set(rows=[StockRow(network["a"].pk, "3107", 4)], source="csv")
+    first, second = unrouted("1480140500001-01"), unrouted("1480140500002-01")
+
+    counts = route_batch([first, second], django_capture_on_commit_callbacks)
+
+    assert counts["routed"] == 2
+    assert Assignment.objects.get(order=first).location == network["a"]
+    assert Assignment.objects.get(order=second).location == network["c"]
+    assert reserved(network["a"], "3107") == 4
+    assert reserved(network["c"], "3107") == 4
+
+
+@pytest.mark.django_db
+def test_batch_later_order_sees_capacity_taken(
+    network, policy, unrouted, django_capture_on_commit_callbacks
+):
+    PolicyStep.objects.create(
+        policy=policy, position=10, kind="filter", name="capacity", params={}
+    )
+    Location.objects.filter(pk=network["a"].pk).update(daily_capacity=1)
+    first, second = unrouted("1480140500001-01"), unrouted("1480140500002-01")
+
+    route_batch([first, second], django_capture_on_commit_callbacks)
+
+    assert Assignment.objects.get(order=first).location == network["a"]
+    second_decision = RoutingDecision.objects.get(order=second)
+    assert Assignment.objects.get(order=second).location == network["c"]
+    rejected = [
+        row for row in rows_unpack(second_decision.candidates) if row["rejected_by"]
+    ]
+    assert [row["code"] for row in rejected] == ["loja-a"]
+    assert rejected[0]["reason"] == [
+        "daily_full",
+        {"taken": 1, "daily": 1},
+    ]
+
+
+@pytest.mark.django_db
+def test_batch_routes_each_order_once(
+    network, policy, unrouted, django_capture_on_commit_callbacks
+):
+    orders = [unrouted("1480140500001-01"), unrouted("1480140500002-01")]
+
+    route_batch(orders, django_capture_on_commit_callbacks)
+    again = route_batch(orders, django_capture_on_commit_callbacks)
+
+    assert again == {"routed": 0, "exception": 0, "canceled": 0, "skipped": 2}
+    assert RoutingCase.objects.count() == 2
+    assert RoutingDecision.objects.count() == 2
+    assert Assignment.objects.count() == 2
+    assert reserved(network["a"], "3107") == 8
+
+
+@pytest.mark.django_db
+def test_batch_writes_with_fixed_statement_count(network, policy, unrouted):
+    stock_levels_set(
+        rows=[StockRow(network["a"].pk, sku, 100) for sku in ("2001", "3107", "9000")],
+        source="csv",
+    )
+    two = [unrouted(f"14801405000{n:02d}-01") for n in range(2)]
+    six = [unrouted(f"14801405001{n:02d}-01") for n in range(6)]
+
+    # The receivers of the signals sent after the commit are not counted.
+    with CaptureQueriesContext(connection) as small:
+        orders_route(order_ids=[o.pk for o in two], triggered_by="hook")
+    with CaptureQueriesContext(connection) as large:
+        orders_route(order_ids=[o.pk for o in six], triggered_by="hook")
+
+    assert len(large.captured_queries) == len(small.captured_queries)
+    assert Assignment.objects.filter(location=network["a"]).count() == 8
+
+
+@pytest.mark.django_db
+def test_batch_stores_decision_reason_and_rows(
+    network, policy, unrouted, django_capture_on_commit_callbacks
+):
+    order = unrouted("1480140500001-01")
+
+    route_batch([order], django_capture_on_commit_callbacks)
+
+    decision = RoutingDecision.objects.get(order=order)
+    rows = rows_unpack(decision.candidates)
+    assert decision.reason.startswith("Routed to loja-a (")
+    assert [row["code"] for row in rows] == ["loja-a", "loja-c", "loja-b"]
+    assert rows[0]["chosen"] is True
+    assert rows[0]["scores"] == {"distance": 1.0}
+    assert order.routing_case.status == "routed"
