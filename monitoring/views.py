@@ -39,6 +39,9 @@ from routing.models import RoutingCase
 logger = logging.getLogger(__name__)
 
 ALERTS_PER_PAGE = 50
+# Rows of the network table per page. Sorting, ranking and outliers use every
+# store; rendering hundreds of rows would cost more than computing them.
+STORES_PER_PAGE = 50
 EXCEPTIONS_SHOWN = 10
 # Columns of the network table that can be sorted, by query value.
 NETWORK_SORTS = (
@@ -117,7 +120,7 @@ def store_dashboard(request):
 def _network_rows(period, now) -> list[dict]:
     by_location = kpis.network_kpis(period=period, now=now)
     rows = []
-    for location in Location.objects.order_by("code"):
+    for location in Location.objects.only("pk", "code", "name").order_by("code"):
         row = by_location.get(location.pk)
         if row is None:
             row = kpis._rates(
@@ -202,11 +205,13 @@ def network_dashboard(request):
     ranked.sort(key=lambda row: (row["on_time_rate"], row["fulfilled"]), reverse=True)
     exceptions = RoutingCase.objects.filter(status=RoutingCase.Status.EXCEPTION)
 
+    page = Paginator(rows, STORES_PER_PAGE).get_page(request.GET.get("page"))
     context = {
         "period": period,
         "periods": kpis.PERIODS,
         "period_error": period_error,
-        "rows": rows,
+        "rows": page.object_list,
+        "page": page,
         "sort": sort,
         "sorts": NETWORK_SORTS,
         "best": ranked[:5],
