@@ -14,6 +14,7 @@ logger = logging.getLogger(__name__)
 
 @shared_task
 def orders_route_task(order_ids: list[int], source: str = "sync") -> dict:
+    """Route a batch of orders in one transaction; see `orders_route`."""
     return orders_route(order_ids=order_ids, triggered_by=source)
 
 

@@ -366,14 +366,16 @@ def parse_message(text: str) -> Message | None:
 
 
 def _parse_value(name: str, value: str) -> Any:
-    nested = parse_message(value) if " " in value else None
-    if nested is not None:
-        return nested
+    # A list parameter is split first, because its first item's template can
+    # also match the whole list.
     separator = LIST_SEPARATORS.get(name)
     if separator and separator in value:
         items = [parse_message(item) for item in value.split(separator)]
         if all(item is not None for item in items):
             return items
+    nested = parse_message(value) if " " in value else None
+    if nested is not None:
+        return nested
     if name == "reason":
         shortages = [parse_message(item) for item in value.split(", ")]
         if all(item is not None for item in shortages):

@@ -162,8 +162,8 @@ class CandidateResult:
     to the metre. `coverage` is the share of ordered units the location has in
     stock. `scores` maps each criterion to its normalised 0..1 value and
     `total_score` is their weighted mean. Both are empty or 0 for rejected
-    candidates. `rejected_message` says why the `rejected_by` step removed
-    it. `finalist` means the candidate passed every filter.
+    candidates. `rejected_message` is the reason the `rejected_by` step
+    removed it. `finalist` means the candidate passed every filter.
     """
 
     location_id: int
@@ -191,7 +191,7 @@ class Decision:
 
     `notes` lists adjustments the engine made to its inputs (swapped or missing
     coordinates, capacity spill-over, pickup transfer), and `reason` repeats
-    them after its own sentences. `sentences` holds the sentences of `reason`
+    them after its own sentences. `sentences` contains the sentences of `reason`
     as Messages, or as English text for the notes on placing addresses.
     """
 

@@ -13,8 +13,8 @@ def routing_decision_view(context, routing: dict) -> dict:
     translated: status, trigger, reason, the explanation and, for HQ, the
     candidate table.
 
-    The explanation is rebuilt for the request's user so that stored reason
-    codes come out translated; without a user in the context it is the one
+    The explanation is rebuilt for the request's user, so that stored reason
+    codes come out translated. Without a user in the context, it is the one
     `routing` carries.
     """
     decision = routing.get("decision")

@@ -72,7 +72,7 @@ def test_on_time_waits_for_ship_by_time(store_a):
 
 
 @pytest.mark.django_db
-def test_on_time_counts_shipped_or_ready_by_ship_by_time(store_a):
+def test_on_time_counts_fulfilled_by_deadline(store_a):
     late = timedelta(hours=DEFAULT_SHIP_BY_HOURS + 1)
     ago = timedelta(hours=DEFAULT_SHIP_BY_HOURS + 2)
     offers(store_a, ["shipped"] * 2, accepted_ago=ago, shipped_at=timedelta(hours=3))

@@ -7,12 +7,19 @@ from django.utils.translation import gettext
 from franchises.models import Membership
 from routing import explanations
 from routing.candidate_rows import COLUMNS, rows_pack, rows_unpack
+from routing.engine import Step, route
 from routing.engine import messages as m
-from routing.engine import route
 from routing.models import RoutingDecision
 from routing.views import routing_decision_context
 from tests.factories import LocationFactory, MembershipFactory
-from tests.routing.engine.builders import CAMPINAS, candidate, order, policy
+from tests.routing.engine.builders import (
+    CAMPINAS,
+    candidate,
+    line,
+    order,
+    policy,
+    split_policy,
+)
 from tests.routing.test_pages import decided_between, make_assignment
 
 # pt-BR forms of a few templates, standing in for the project's catalogue.
@@ -82,6 +89,27 @@ def test_translate_text_translates_each_sentence():
         "Roteado para loja-a (2.5 km): ser a única candidata. "
         "Os filtros removeram 2 de 3 unidades (stock 2)."
     )
+
+
+def test_translate_text_reads_split_reason():
+    decision = route(
+        order([line(0, "2001"), line(1, "3107", quantity=2)]),
+        [
+            candidate(1, "one", {"2001": 1}),
+            candidate(2, "two", {"3107": 2}, at=CAMPINAS),
+        ],
+        split_policy(Step("criterion", "distance")),
+    )
+    english = [sentence.english() for sentence in decision.sentences]
+
+    parsed = [m.parse_message(sentence) for sentence in english]
+
+    assert decision.reason.startswith("Split into 2 parts: one takes line 0")
+    assert [message.code for message in parsed] == [
+        message.code for message in decision.sentences
+    ]
+    assert len(parsed[0].params["parts"]) == 2
+    assert [message.english() for message in parsed] == english
 
 
 def test_translate_text_keeps_unknown_sentences():
