@@ -30,6 +30,8 @@ from routing.signals import assignment_moved
 # Rows per INSERT. Each AssignmentLine has 4 columns, so 1,000 rows bind 4,000
 # parameters, well under SQLite's 32,766 and PostgreSQL's 65,535.
 INSERT_BATCH = 1000
+# Locations whose stock rows one locking SELECT reads.
+LOCATIONS_PER_LOCK = 200
 # Decisions per INSERT: each carries its candidate table, about 60 kB for 500
 # candidates, so 50 make a statement of a few megabytes.
 DECISION_BATCH = 50
@@ -151,8 +153,8 @@ class DecisionWriter:
 
     def _reserve(self) -> None:
         """Add every offer's units to `reserved`, locking the stock rows in
-        primary-key order; a SKU without a row gets a zero-quantity row so the
-        reservation is still visible."""
+        primary-key order within each chunk of locations. A SKU without a row
+        gets a zero-quantity row, so the reservation is still visible."""
         wanted: dict[tuple[int, str], int] = defaultdict(int)
         for offer in self.offers:
             skus = _item_skus(offer.order)
@@ -163,12 +165,21 @@ class DecisionWriter:
         by_location: dict[int, set[str]] = defaultdict(set)
         for location_id, sku_id in wanted:
             by_location[location_id].add(sku_id)
-        match = Q()
-        for location_id, sku_ids in by_location.items():
-            match |= Q(location_id=location_id, sku_id__in=sorted(sku_ids))
-        levels = list(
-            StockLevel.objects.select_for_update().filter(match).order_by("pk")
-        )
+        levels = []
+        locations = sorted(by_location)
+        # One OR term per location. SQLite parses an OR chain one expression
+        # level per term, and its default maximum depth is 1,000
+        # (SQLITE_MAX_EXPR_DEPTH), so the terms go in chunks.
+        for start in range(0, len(locations), LOCATIONS_PER_LOCK):
+            match = Q()
+            for location_id in locations[start : start + LOCATIONS_PER_LOCK]:
+                match |= Q(
+                    location_id=location_id,
+                    sku_id__in=sorted(by_location[location_id]),
+                )
+            levels += (
+                StockLevel.objects.select_for_update().filter(match).order_by("pk")
+            )
         for level in levels:
             level.reserved += wanted.pop((level.location_id, level.sku_id))
             level.updated_at = self.now

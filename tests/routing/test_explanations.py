@@ -4,14 +4,18 @@ import pytest
 from django.template.loader import render_to_string
 from django.utils.translation import gettext
 
-from franchises.models import Membership
+from franchises.models import Location, Membership
+from orders.models import Order
+from orders.services.refresh import order_store_document
 from routing import explanations
 from routing.candidate_rows import COLUMNS, rows_pack, rows_unpack
 from routing.engine import Step, route
 from routing.engine import messages as m
 from routing.models import RoutingDecision
+from routing.services.routing import orders_route
 from routing.views import routing_decision_context
 from tests.factories import LocationFactory, MembershipFactory
+from tests.orders.documents import vtex_document, vtex_text
 from tests.routing.engine.builders import (
     CAMPINAS,
     candidate,
@@ -230,3 +234,26 @@ def test_old_decision_still_renders(hq_user, store_a, store_b):
     assert [row["code"] for row in table["rows"]] == ["loja-a", "loja-b", "loja-c"]
     assert table["rows"][2]["reason_text"] == "daily capacity 50 of 50 used"
     assert table["score_names"] == [gettext("Distance")]
+
+
+@pytest.mark.django_db
+def test_routed_order_page_shows_full_table(network, policy, hq_user):
+    Location.objects.filter(pk=network["c"].pk).update(ships_from_store=False)
+    document = vtex_document("delivery-sao-paulo")
+    order_store_document(
+        vtex_order_id=document["orderId"], text=vtex_text(document), source="hook"
+    )
+    order = Order.objects.get(vtex_order_id=document["orderId"])
+    orders_route(order_ids=[order.pk], triggered_by="hook")
+    decision = RoutingDecision.objects.get(order=order)
+
+    html = render_to_string(
+        "routing/_decision.html",
+        {"routing": routing_decision_context(decision, hq_user)},
+    )
+
+    for code in ("loja-a", "loja-b", "loja-c"):
+        assert code in html
+    assert gettext("Routed") in html
+    assert gettext("VTEX hook") in html
+    assert gettext(m.MESSAGES[m.NO_SHIPPING]) in html
