@@ -39,8 +39,12 @@ test: install
 
 # The benchmark runs on PostgreSQL; the database is created when missing.
 BENCH_DATABASE_URL ?= postgres://postgres@127.0.0.1:5432/ponte_bench
+# The period-close benchmark empties the finance ledger of that database;
+# FINANCE_BENCH_ORDERS=0 skips it.
+FINANCE_BENCH_ORDERS ?= 1000000
 bench: install
 	DJANGO_DEBUG=false DATABASE_URL=$${DATABASE_URL:-$(BENCH_DATABASE_URL)} $(BIN)/python manage.py bench $(BENCH_ARGS)
+	DJANGO_DEBUG=false DATABASE_URL=$${DATABASE_URL:-$(BENCH_DATABASE_URL)} $(BIN)/python manage.py bench_finance --orders=$(FINANCE_BENCH_ORDERS)
 
 lint: install
 	$(BIN)/ruff check .

@@ -26,8 +26,14 @@ from finance.models_statements import PayoutStatement, PeriodCloseRun
 logger = logging.getLogger(__name__)
 
 # Periods per close transaction. A batch locks its periods' rows until it
-# commits, and the run's progress advances once per batch.
-CLOSE_BATCH = 100
+# commits, and the run's progress advances once per batch. Each batch reads
+# the ledger entries of its periods, which are spread over the whole table,
+# so fewer batches read less: with 500 periods of 2,000 orders each, batches
+# of 100 took 15 s and batches of 500 took 7 s (finance.bench, PostgreSQL 15).
+CLOSE_BATCH = 500
+# Memory PostgreSQL may use per hash or sort step of a close, so joining a
+# period's entries to their transactions does not spill to disk.
+CLOSE_WORK_MEM = "256MB"
 TOTALS_TABLE = "finance_close_totals"
 
 Status = SettlementPeriod.Status
@@ -136,6 +142,9 @@ def periods_close(*, period_ids: list[int], run: PeriodCloseRun | None = None) -
         )
         if not closing:
             return 0
+        if connection.vendor == "postgresql":
+            with connection.cursor() as cursor:
+                cursor.execute(f"SET LOCAL work_mem = '{CLOSE_WORK_MEM}'")
         created = _statements_insert(closing, run, now)
         SettlementPeriod.objects.filter(pk__in=closing, status=Status.CLOSING).update(
             status=Status.CLOSED, closed_at=now, updated_at=now
