@@ -5,7 +5,10 @@ from celery import shared_task
 
 from orders.vtex.client import VtexConfigurationError, VtexError
 from routing.services.inventory import inventory_sync
-from routing.services.stock_import_jobs import stock_import_run
+from routing.services.stock_import_jobs import (
+    stock_import_run,
+    stock_imports_fail_stale,
+)
 
 
 # One Logistics API call per SKU, made one after another: at about 50 ms a call
@@ -35,3 +38,9 @@ def stock_import_task(import_id: int) -> None:
     """Run a queued stock CSV import, leaving alone one that a worker already
     claimed."""
     stock_import_run(import_id=import_id)
+
+
+@shared_task
+def stock_imports_fail_stale_task() -> int:
+    """Fail stock imports whose worker stopped reporting progress."""
+    return stock_imports_fail_stale()

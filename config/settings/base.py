@@ -193,6 +193,16 @@ CELERY_BEAT_SCHEDULE = {
         "task": "routing.tasks.assignments_expire_task",
         "schedule": 60,
     },
+    # Background jobs whose worker died are marked failed after ten minutes
+    # without progress (routing.services.simulation, stock_import_jobs).
+    "routing-fail-stale-simulations": {
+        "task": "routing.simulation_tasks.simulations_fail_stale_task",
+        "schedule": 300,
+    },
+    "routing-fail-stale-stock-imports": {
+        "task": "routing.inventory_tasks.stock_imports_fail_stale_task",
+        "schedule": 300,
+    },
     "vtex-quarantine-retry": {
         "task": "orders.tasks.quarantine_retry_task",
         "schedule": crontab(minute="*/30"),

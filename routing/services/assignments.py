@@ -252,7 +252,7 @@ def assignment_mark_invoiced(
     if invoice_value <= 0:
         raise TransitionError(_("The invoice value must be greater than zero."))
     try:
-        nfe_key_check(invoice_key)
+        invoice_key = nfe_key_check(invoice_key)
         invoice_value_check(assignment=assignment, value=invoice_value)
     except InvoiceError as error:
         raise TransitionError(str(error)) from None

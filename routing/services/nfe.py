@@ -8,8 +8,14 @@ emission type (1), a random code (8) and cDV (1). cDV is a mod-11 check digit
 over the other 43, weighted 2 to 9 from the right, and 0 when the remainder
 is 0 or 1. Source: "Chave de Acesso do Documento Fiscal Eletrônico",
 kb.dynamicca.com.br, which lists the fields and the IBGE state codes.
+
+Since July 2026 a CNPJ may carry letters in its first 12 characters, and so
+may positions 7-18 of the key. Every character then counts as its ASCII code
+minus 48, the same rule as the CNPJ's own check digits (`franchises.cnpj`),
+which leaves keys made of digits unchanged.
 """
 
+import re
 from dataclasses import dataclass
 from decimal import ROUND_HALF_EVEN, Decimal
 
@@ -31,6 +37,8 @@ UF_CODES = frozenset(
     }
 )  # fmt: skip
 NFE_MODELS = ("55", "65")
+# Digits everywhere but the root and branch of the issuer's CNPJ.
+NFE_KEY_SHAPE = re.compile(r"^[0-9]{6}[0-9A-Z]{12}[0-9]{26}$")
 CENT = Decimal("0.01")
 # The invoice may differ from the part's value by this share of the largest
 # value it may have, or by MIN_INVOICE_TOLERANCE when that is more, to absorb
@@ -43,23 +51,32 @@ class InvoiceError(ValueError):
     """Raised with a message for the store when an invoice is implausible."""
 
 
-def nfe_check_digit(first_43_digits: str) -> int:
+def nfe_check_digit(first_43_characters: str) -> int:
     total = 0
     weight = 2
-    for digit in reversed(first_43_digits):
-        total += int(digit) * weight
+    for character in reversed(first_43_characters):
+        total += (ord(character) - 48) * weight
         weight = 2 if weight == 9 else weight + 1
     remainder = total % 11
     return 0 if remainder < 2 else 11 - remainder
 
 
 def nfe_key_check(key: str) -> str:
-    """Return the key when it is a well-formed NF-e or NFC-e access key, and
-    raise InvoiceError naming the first part that is wrong otherwise."""
-    if len(key) != NFE_KEY_LENGTH or not key.isascii() or not key.isdigit():
+    """Return the key, upper-cased, when it is a well-formed NF-e or NFC-e
+    access key, and raise InvoiceError naming the first part that is wrong
+    otherwise."""
+    key = key.upper()
+    if len(key) != NFE_KEY_LENGTH:
         raise InvoiceError(
-            _("Invalid NF-e key: expected 44 digits, got %(count)d characters.")
+            _("Invalid NF-e key: expected 44 characters, got %(count)d.")
             % {"count": len(key)}
+        )
+    if not NFE_KEY_SHAPE.match(key):
+        raise InvoiceError(
+            _(
+                "Invalid NF-e key: only digits are allowed, except letters A-Z "
+                "in the issuer's CNPJ (positions 7-18)."
+            )
         )
     if key[:2] not in UF_CODES:
         raise InvoiceError(

@@ -475,7 +475,7 @@ def test_invoice_with_valid_key_and_comma_value(client, manager_a, store_a):
     [
         (
             "1234",
-            ("Invalid NF-e key: expected 44 digits, got %(count)d characters.", 4),
+            ("Invalid NF-e key: expected 44 characters, got %(count)d.", 4),
         ),
         (
             NFE_KEY_BODY + str((nfe_check_digit(NFE_KEY_BODY) + 1) % 10),

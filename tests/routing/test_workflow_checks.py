@@ -94,6 +94,20 @@ def test_invoice_of_other_cnpj_is_flagged(store_a):
     assert assignment.invoice_issuer_mismatch is True
 
 
+def test_key_with_alphanumeric_cnpj_is_accepted_and_upper_cased(store_a):
+    # The example CNPJ that the Receita Federal published with the
+    # alphanumeric format: 12.ABC.345/01DE-35.
+    key = nfe_key("12ABC34501DE35")
+    assignment = make_assignment(store_a, state=State.SHIPPED)
+
+    invoice(assignment, key=key.lower())
+
+    assignment.refresh_from_db()
+    assert assignment.invoice_key == key
+    assert assignment.invoice_issuer_cnpj == "12ABC34501DE35"
+    assert assignment.invoice_issuer_mismatch is True
+
+
 def test_nfce_model_is_accepted(store_a):
     assignment = make_assignment(store_a, state=State.SHIPPED)
 
@@ -108,13 +122,14 @@ def test_nfce_model_is_accepted(store_a):
     [
         (
             "1234",
-            "Invalid NF-e key: expected 44 digits, got %(count)d characters.",
+            "Invalid NF-e key: expected 44 characters, got %(count)d.",
             {"count": 4},
         ),
         (
             nfe_key(OTHER_CNPJ)[:42] + "X" + nfe_key(OTHER_CNPJ)[43],
-            "Invalid NF-e key: expected 44 digits, got %(count)d characters.",
-            {"count": 44},
+            "Invalid NF-e key: only digits are allowed, except letters A-Z "
+            "in the issuer's CNPJ (positions 7-18).",
+            {},
         ),
         (
             nfe_key(OTHER_CNPJ, uf="34"),
