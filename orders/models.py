@@ -122,6 +122,7 @@ class OrderLocation(models.Model):
         PICKUP_POINT = "pickup_point", _("Pickup point")
         SELLER = "seller", _("White-label seller")
         ASSIGNED = "assigned", _("Assigned by routing")
+        CREDITED = "credited", _("Credited with the sale")
 
     # Links derived from the VTEX document, rebuilt on every refresh; other
     # links (routing assignments) belong to their own app.

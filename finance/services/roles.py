@@ -10,6 +10,7 @@ from finance.models import OrderRoles, SalesCode
 from finance.services.contracts import contract_in_force
 from finance.services.ledger import local_date
 from franchises.models import LegalEntity, Location
+from orders.models import OrderLocation
 
 logger = logging.getLogger(__name__)
 
@@ -154,6 +155,18 @@ def order_roles_freeze(*, assignment) -> OrderRoles:
     except IntegrityError:
         # Another worker froze the same assignment first.
         return OrderRoles.objects.get(assignment=assignment)
+    if credited is not None:
+        # The credited store sees the order it earns a regional credit on.
+        OrderLocation.objects.bulk_create(
+            [
+                OrderLocation(
+                    order=order,
+                    location=credited,
+                    reason=OrderLocation.Reason.CREDITED,
+                )
+            ],
+            ignore_conflicts=True,
+        )
     if mismatch:
         logger.warning(
             "Order %s: NF-e issuer CNPJ %s differs from location %s's CNPJ %s",

@@ -27,6 +27,8 @@ from finance.services.ledger import (
     transaction_post,
 )
 from finance.services.posting import order_cancel_settle, order_part_settle
+from franchises.access import visible_orders
+from orders.models import OrderLocation
 from tests.factories import LocationFactory
 from tests.finance.conftest import INVOICED_AT, nfe_key, order_make, part_make
 
@@ -51,6 +53,25 @@ def share_total(roles) -> Decimal:
     return Decimal(
         LineShare.objects.filter(roles=roles).aggregate(total=Sum("amount"))["total"]
     ).quantize(Decimal("0.01"))
+
+
+def test_credited_store_sees_the_order_it_earns_a_credit_on(finance_network, manager_a):
+    store_a, store_b = finance_network["a"], finance_network["b"]
+    order = order_make(
+        items=[("300.00", 1)], shipping=["25.00"], postal_code="01310-100"
+    )
+    assignment = part_make(order, store_b)
+    assert not visible_orders(manager_a).filter(pk=order.pk).exists()
+
+    order_part_settle(assignment_id=assignment.pk)
+    order_part_settle(assignment_id=assignment.pk)
+
+    assert visible_orders(manager_a).filter(pk=order.pk).exists()
+    assert list(
+        OrderLocation.objects.filter(order=order, location=store_a).values_list(
+            "reason", flat=True
+        )
+    ) == [OrderLocation.Reason.CREDITED]
 
 
 def test_store_sold_and_shipped_posts_example_one(finance_network):
