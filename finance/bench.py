@@ -21,8 +21,8 @@ The benchmark then times two things over the same entries:
 Loading the rows runs with `session_replication_role = replica`, which skips
 the ledger's triggers and foreign-key checks (the generated rows are
 consistent by construction) and needs a PostgreSQL superuser. The benchmark
-empties every finance ledger table first, so it refuses a database whose
-ledger holds transactions it did not generate.
+empties every finance ledger table first, so it rejects a database whose
+ledger contains transactions it did not generate.
 """
 
 import logging
@@ -56,7 +56,7 @@ FLOOR_SQL = """
 
 
 class BenchDatabaseNotEmpty(Exception):
-    """The ledger holds transactions the benchmark did not generate."""
+    """The ledger contains transactions the benchmark did not generate."""
 
 
 def _cnpj(number: int) -> str:
@@ -74,9 +74,9 @@ def _entities(count: int) -> tuple[LegalEntity, list[LegalEntity]]:
             "kind": LegalEntity.Kind.FRANCHISOR,
         },
     )
-    wanted = {_cnpj(number): number for number in range(1, count + 1)}
+    cnpj_numbers = {_cnpj(number): number for number in range(1, count + 1)}
     existing = set(
-        LegalEntity.objects.filter(cnpj__in=wanted).values_list("cnpj", flat=True)
+        LegalEntity.objects.filter(cnpj__in=cnpj_numbers).values_list("cnpj", flat=True)
     )
     LegalEntity.objects.bulk_create(
         [
@@ -85,11 +85,11 @@ def _entities(count: int) -> tuple[LegalEntity, list[LegalEntity]]:
                 legal_name=f"Bench franchisee {number:04d}",
                 kind=LegalEntity.Kind.FRANCHISEE,
             )
-            for cnpj, number in wanted.items()
+            for cnpj, number in cnpj_numbers.items()
             if cnpj not in existing
         ]
     )
-    stores = list(LegalEntity.objects.filter(cnpj__in=wanted).order_by("cnpj"))
+    stores = list(LegalEntity.objects.filter(cnpj__in=cnpj_numbers).order_by("cnpj"))
     return franchisor, stores
 
 
@@ -99,7 +99,7 @@ def _ledger_empty() -> None:
     ).count()
     if foreign:
         raise BenchDatabaseNotEmpty(
-            f"The database holds {foreign} ledger transactions that the benchmark "
+            f"The database contains {foreign} ledger transactions that the benchmark "
             "did not generate, and the benchmark empties the ledger; point "
             "DATABASE_URL at a benchmark-only database."
         )

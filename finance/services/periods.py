@@ -21,15 +21,15 @@ from django.db.models import F
 from django.utils import timezone
 
 from finance.models import SettlementPeriod
-from finance.models_statements import PayoutStatement, PeriodCloseRun
+from finance.models_statements import PeriodCloseRun
 
 logger = logging.getLogger(__name__)
 
 # Periods per close transaction. A batch locks its periods' rows until it
 # commits, and the run's progress advances once per batch. Each batch reads
-# the ledger entries of its periods, which are spread over the whole table,
-# so fewer batches read less: with 500 periods of 2,000 orders each, batches
-# of 100 took 15 s and batches of 500 took 7 s (finance.bench, PostgreSQL 15).
+# the ledger entries of its periods, which are spread over the whole table, so
+# fewer batches read less. With 500 periods of 2,000 orders each, batches of
+# 100 took 15 s and batches of 500 took 7 s (finance.bench, PostgreSQL 15).
 CLOSE_BATCH = 500
 # Memory PostgreSQL may use per hash or sort step of a close, so joining a
 # period's entries to their transactions does not spill to disk.
@@ -104,7 +104,7 @@ def period_close_run(*, run_id: int, batch_size: int = CLOSE_BATCH) -> PeriodClo
 
 def _close_waves(cutoff: date) -> list[list[int]]:
     """Group the periods to close so each entity's periods close oldest first:
-    wave n holds every entity's n-th period, because a statement's opening
+    wave n contains every entity's n-th period, because a statement's opening
     balance is the closing balance of the entity's previous statement."""
     rows = (
         SettlementPeriod.objects.filter(
@@ -255,7 +255,3 @@ def _statements_insert(period_ids: list[int], run, now) -> int:
         )
         cursor.execute(f"DROP TABLE {TOTALS_TABLE}")
     return created
-
-
-def statement_for_period(period: SettlementPeriod) -> PayoutStatement | None:
-    return PayoutStatement.objects.filter(period=period).first()

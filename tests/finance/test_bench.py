@@ -38,7 +38,7 @@ def test_bench_refuses_foreign_ledger():
         period_close_bench(orders=10, entities=2)
 
     assert str(error.value) == (
-        "The database holds 1 ledger transactions that the benchmark did not "
+        "The database contains 1 ledger transactions that the benchmark did not "
         "generate, and the benchmark empties the ledger; point DATABASE_URL at a "
         "benchmark-only database."
     )
