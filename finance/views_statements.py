@@ -19,6 +19,7 @@ from finance.selectors_statements import (
     statement_for_user_or_404,
     visible_statements,
 )
+from finance.services.manual import user_may_approve
 from finance.services.periods import period_close_run_start
 from franchises.access import user_is_hq
 
@@ -109,11 +110,15 @@ def statement_export(request, pk: int, fmt: str):
 
 @login_required
 def period_close(request):
-    """HQ's page to start a period close and follow its progress."""
+    """HQ's page to follow period closes; HQ finance starts them here."""
     if not user_is_hq(request.user):
         raise Http404("No such page.")
     form = PeriodCloseForm(request.POST or None)
-    if request.method == "POST" and form.is_valid():
+    if request.method == "POST" and not user_may_approve(request.user):
+        form.add_error(
+            None, _("Only HQ finance may close periods; ask an HQ finance user.")
+        )
+    elif request.method == "POST" and form.is_valid():
         run = period_close_run_start(
             cutoff=form.cleaned_data["cutoff"], requested_by=request.user
         )

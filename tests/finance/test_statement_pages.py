@@ -13,6 +13,8 @@ from finance.exports import spreadsheet_safe
 from finance.models_statements import PayoutStatement, PeriodCloseRun
 from finance.services.periods import period_close_run
 from finance.services.posting import order_part_settle
+from franchises.models import Membership
+from tests.factories import MembershipFactory, UserFactory
 from tests.finance.conftest import order_make, part_make
 
 pytestmark = pytest.mark.django_db
@@ -182,19 +184,44 @@ def test_spreadsheet_safe(value, expected):
     assert spreadsheet_safe(value) == expected
 
 
-def test_close_page_starts_run(client, finance_network, hq_user):
-    client.force_login(hq_user)
+@pytest.fixture
+def finance_user(db):
+    user = UserFactory(username="financeiro")
+    MembershipFactory(user=user, role=Membership.Role.HQ_FINANCE, location=None)
+    return user
+
+
+def test_close_page_starts_run(client, finance_network, finance_user):
+    client.force_login(finance_user)
 
     response = client.post(reverse("finance:period_close"), {"cutoff": "31/03/2026"})
 
     run = PeriodCloseRun.objects.get()
     assert response.status_code == 302
     assert run.cutoff == date(2026, 3, 31)
-    assert run.requested_by == hq_user
+    assert run.requested_by == finance_user
 
 
-def test_close_page_rejects_invalid_date(client, finance_network, hq_user):
+def test_close_page_needs_hq_finance(client, finance_network, hq_user):
     client.force_login(hq_user)
+
+    page = client.get(reverse("finance:period_close"))
+    response = client.post(
+        reverse("finance:period_close"),
+        {"cutoff": "31/03/2026"},
+        headers={"accept-language": "en"},
+    )
+
+    assert page.status_code == 200
+    assert response.status_code == 200
+    assert response.context["form"].non_field_errors() == [
+        "Only HQ finance may close periods; ask an HQ finance user."
+    ]
+    assert not PeriodCloseRun.objects.exists()
+
+
+def test_close_page_rejects_invalid_date(client, finance_network, finance_user):
+    client.force_login(finance_user)
 
     response = client.post(reverse("finance:period_close"), {"cutoff": "31/02/2026"})
 
