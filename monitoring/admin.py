@@ -2,6 +2,7 @@
 their history, sync checks and the notification delivery log."""
 
 from django.contrib import admin, messages
+from django.db import models
 from django.utils.translation import gettext_lazy as _
 
 from franchises.access import user_is_hq
@@ -21,6 +22,7 @@ from monitoring.services.alerts import (
     alert_acknowledge,
     alert_resolve,
 )
+from orders.admin import ViewOnlyAdmin
 
 # HQ roles that edit rules and preferences, besides superusers.
 EDITING_ROLES = (Membership.Role.HQ_OPS, Membership.Role.HQ_ADMIN)
@@ -86,25 +88,8 @@ class SlaRuleAdmin(HqEditableAdmin):
         return RULES[rule.kind].unit
 
 
-class ReadOnlyAdmin(admin.ModelAdmin):
-    """Rows written by services only; HQ may read them."""
-
-    show_full_result_count = False
-
-    def has_add_permission(self, request, obj=None):
-        return False
-
-    def has_change_permission(self, request, obj=None):
-        return False
-
-    def has_delete_permission(self, request, obj=None):
-        return False
-
-    def has_view_permission(self, request, obj=None):
-        return super().has_view_permission(request, obj) or user_is_hq(request.user)
-
-    def has_module_permission(self, request):
-        return super().has_module_permission(request) or user_is_hq(request.user)
+class ReadOnlyAdmin(ViewOnlyAdmin):
+    """Rows written by services only; every HQ role may read them."""
 
 
 class AlertEventInline(admin.TabularInline):
@@ -178,6 +163,8 @@ class SyncCheckAdmin(ReadOnlyAdmin):
 
 @admin.register(NotificationPreference)
 class NotificationPreferenceAdmin(HqEditableAdmin):
+    # A webhook URL typed without a scheme is read as HTTPS.
+    formfield_overrides = {models.URLField: {"assume_scheme": "https"}}
     list_display = ("__str__", "channel", "is_enabled", "severities", "events")
     list_filter = ("channel", "is_enabled")
     autocomplete_fields = ("location",)

@@ -1,11 +1,11 @@
 """Speed of the monitoring pages and of a full rules evaluation at scale.
 
-Loads a synthetic network into PostgreSQL with `INSERT … SELECT
-generate_series` (orders, one item and one assignment each, spread over the
-last year and over the stores), then times the store dashboard, the network
-dashboard, the order list and the alert list through Django's test client,
-counting their SQL queries, and times `rules_evaluate` with one rule of every
-kind. Rows are generated, not realistic documents: `Order.raw` is `{}`.
+The network is loaded into PostgreSQL with `INSERT … SELECT generate_series`:
+orders spread over the last year and over the stores, with one item and one
+assignment each. Rows are generated, not realistic documents (`Order.raw` is
+`{}`). The store dashboard, the network dashboard, the order list and the
+alert list are timed through Django's test client with their SQL query
+counts, and `rules_evaluate` with one rule of every kind.
 """
 
 import statistics
@@ -229,7 +229,7 @@ def _time_page(client: Client, name: str, url: str, repeats: int) -> Timing:
 
 
 def bench_rules() -> None:
-    """One enabled rule of every kind, with production-like thresholds."""
+    """Create one enabled rule of every kind, with production-like thresholds."""
     thresholds = {
         SlaRule.Kind.OFFER_NOT_ACCEPTED: 30,
         SlaRule.Kind.NOT_FULFILLED: 24,

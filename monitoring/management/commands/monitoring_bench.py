@@ -19,8 +19,12 @@ class Command(BaseCommand):
     )
 
     def add_arguments(self, parser):
-        parser.add_argument("--orders", type=int, default=1_000_000, help="Orders.")
-        parser.add_argument("--locations", type=int, default=500, help="Stores.")
+        parser.add_argument(
+            "--orders", type=int, default=1_000_000, help="Orders to generate."
+        )
+        parser.add_argument(
+            "--locations", type=int, default=500, help="Stores to generate."
+        )
         parser.add_argument(
             "--repeats", type=int, default=20, help="Requests timed per page."
         )
