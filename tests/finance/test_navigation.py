@@ -1,5 +1,5 @@
-"""The finance pages share one section menu; its HQ entries stay hidden from
-store users."""
+"""The finance pages share one section menu. Store users do not see its HQ
+entries."""
 
 import pytest
 from django.urls import reverse
@@ -9,7 +9,7 @@ pytestmark = pytest.mark.django_db
 HQ_ONLY = ("finance:preview", "finance:period_close", "finance:reconciliation")
 
 
-def test_hq_sees_every_finance_page_in_the_menu(client, hq_user):
+def test_hq_menu_lists_every_finance_page(client, hq_user):
     client.force_login(hq_user)
 
     page = client.get(reverse("finance:statements")).content.decode()
@@ -19,7 +19,7 @@ def test_hq_sees_every_finance_page_in_the_menu(client, hq_user):
     assert f'href="{reverse("finance:statements")}" aria-current="page"' in page
 
 
-def test_store_manager_menu_leaves_out_hq_pages(client, manager_a):
+def test_store_menu_hides_hq_pages(client, manager_a):
     client.force_login(manager_a)
 
     page = client.get(reverse("finance:entries")).content.decode()
