@@ -5,7 +5,6 @@ subjects for which the condition is true now. `monitoring.services.evaluation`
 turns them into alerts and resolves the alerts whose subject is gone.
 """
 
-import logging
 from collections.abc import Callable
 from dataclasses import dataclass, field
 from datetime import datetime, timedelta
@@ -17,8 +16,6 @@ from django.utils.translation import gettext as _
 from monitoring.models import Alert, SlaRule, SyncCheck
 from orders.models import TERMINAL_STATUSES, Order, QuarantinedDocument
 from routing.models import Assignment, RoutingCase
-
-logger = logging.getLogger(__name__)
 
 Kind = SlaRule.Kind
 State = Assignment.State
@@ -220,12 +217,8 @@ def status_mismatch(rule: SlaRule, context: Context) -> list[Finding]:
 
 
 def invoice_cnpj_mismatch(rule: SlaRule, context: Context) -> list[Finding]:
-    names = {model_field.name for model_field in Assignment._meta.get_fields()}
-    if "invoice_issuer_mismatch" not in names:
-        # NOTE: routing does not record the NF-e issuer yet; until it does this
-        # rule finds nothing.
-        logger.info("Rule %s skipped: assignments carry no NF-e issuer", rule.pk)
-        return []
+    # Routing flags an NF-e whose key names another CNPJ than the location's
+    # legal entity when the store records the invoice.
     rows = _scoped(
         rule, Assignment.objects.filter(invoice_issuer_mismatch=True), context
     ).values(*ASSIGNMENT_COLUMNS)[:MAX_FINDINGS]

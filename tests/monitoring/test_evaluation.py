@@ -387,3 +387,22 @@ def test_evaluation_queries_do_not_grow(store_a, django_assert_max_num_queries):
         summary = rules_evaluate(now=NOW + timedelta(minutes=1))
     assert summary["opened"] == 5
     assert AlertEvent.objects.count() == 6
+
+
+def test_invoice_cnpj_mismatch(store_a):
+    flagged = make_assignment(
+        store_a,
+        offered_at=NOW - timedelta(days=1),
+        state=Assignment.State.INVOICED,
+        invoice_issuer_mismatch=True,
+    )
+    make_assignment(
+        store_a, offered_at=NOW - timedelta(days=1), state=Assignment.State.INVOICED
+    )
+    make_rule(Kind.INVOICE_CNPJ_MISMATCH)
+
+    rules_evaluate(now=NOW)
+
+    alert = Alert.objects.get()
+    assert alert.assignment_id == flagged.pk
+    assert alert.owner == store_a
