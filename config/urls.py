@@ -18,4 +18,5 @@ urlpatterns = [
     path("routing/", include("routing.urls")),
     path("finance/", include("finance.urls")),
     path("monitoring/", include("monitoring.urls")),
+    path("api/v1/", include("api.urls")),
 ]

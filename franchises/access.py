@@ -6,6 +6,8 @@ of its legal entity. An order is visible through its links to locations
 their own, so this module does not change when they arrive.
 """
 
+from dataclasses import dataclass
+
 from django.contrib.auth.models import AnonymousUser, User
 from django.db.models import QuerySet
 from django.http import Http404
@@ -13,8 +15,42 @@ from django.http import Http404
 from franchises.models import LegalEntity, Location, Membership
 
 
+@dataclass(frozen=True)
+class TokenScope:
+    """The reach of an API token, used wherever this module takes a user.
+
+    An HQ scope sees what HQ roles see; otherwise the scope names one legal
+    entity (all its locations) or one location, as a store role's membership
+    does. It has no user row, so services that record who acted get None.
+    """
+
+    hq: bool = False
+    legal_entity_id: int | None = None
+    location_id: int | None = None
+
+    is_authenticated = True
+    is_active = True
+    is_superuser = False
+    is_staff = False
+    pk = None
+    id = None
+
+
+def token_scope_locations(scope: TokenScope) -> QuerySet[Location]:
+    """Return the locations an API token's scope covers."""
+    if scope.hq:
+        return Location.objects.all()
+    if scope.location_id is not None:
+        return Location.objects.filter(pk=scope.location_id)
+    if scope.legal_entity_id is not None:
+        return Location.objects.filter(legal_entity_id=scope.legal_entity_id)
+    return Location.objects.none()
+
+
 def user_is_hq(user: User | AnonymousUser) -> bool:
     """Return whether the user has an HQ role, cached on the user object."""
+    if isinstance(user, TokenScope):
+        return user.hq
     if not user.is_authenticated or not user.is_active:
         return False
     if user.is_superuser:
@@ -27,6 +63,8 @@ def user_is_hq(user: User | AnonymousUser) -> bool:
 
 
 def visible_locations(user: User | AnonymousUser) -> QuerySet[Location]:
+    if isinstance(user, TokenScope):
+        return token_scope_locations(user)
     if not user.is_authenticated or not user.is_active:
         return Location.objects.none()
     if user_is_hq(user):

@@ -29,6 +29,8 @@ INSTALLED_APPS = [
     "django.contrib.humanize",
     "rest_framework",
     "django_filters",
+    "drf_spectacular",
+    "drf_spectacular_sidecar",
     "django_tables2",
     "django_celery_beat",
     "simple_history",
@@ -37,6 +39,7 @@ INSTALLED_APPS = [
     "routing",
     "finance",
     "monitoring",
+    "api",
 ]
 
 MIDDLEWARE = [
@@ -144,6 +147,25 @@ DJANGO_TABLES2_TEMPLATE = "django_tables2/bootstrap5.html"
 REST_FRAMEWORK = {
     "DEFAULT_SCHEMA_CLASS": "drf_spectacular.openapi.AutoSchema",
     "DEFAULT_PERMISSION_CLASSES": ["rest_framework.permissions.IsAuthenticated"],
+    "EXCEPTION_HANDLER": "api.errors.api_exception_handler",
+    "DEFAULT_RENDERER_CLASSES": ["rest_framework.renderers.JSONRenderer"],
+    "DEFAULT_PARSER_CLASSES": ["rest_framework.parsers.JSONParser"],
+}
+SPECTACULAR_SETTINGS = {
+    "TITLE": "Ponte API",
+    "DESCRIPTION": "Orders, assignments, stock, alerts and money of a franchise "
+    "network. Authenticate with `Authorization: Bearer <token>`.",
+    "VERSION": "1",
+    "SCHEMA_PATH_PREFIX": "/api/v1",
+    "SERVE_INCLUDE_SCHEMA": False,
+    "COMPONENT_SPLIT_REQUEST": True,
+    # Swagger UI from the drf-spectacular-sidecar package, served locally.
+    "SWAGGER_UI_DIST": "SIDECAR",
+    "SWAGGER_UI_FAVICON_HREF": "SIDECAR",
+    "REDOC_DIST": "SIDECAR",
+    "ENUM_NAME_OVERRIDES": {
+        "RejectReasonEnum": "routing.models.Assignment.RejectReason",
+    },
 }
 
 # Celery. The default broker is kombu's filesystem transport under var/, which
@@ -209,6 +231,10 @@ CELERY_BEAT_SCHEDULE = {
     },
     "monitoring-tick": {
         "task": "monitoring.tasks.monitoring_tick_task",
+        "schedule": 60,
+    },
+    "api-webhooks-sweep": {
+        "task": "api.tasks.webhooks_sweep_task",
         "schedule": 60,
     },
 }

@@ -1,0 +1,19 @@
+"""Celery tasks of the webhook outbox. Each takes ids and is idempotent."""
+
+from celery import shared_task
+
+from api.webhooks import deliveries_due, delivery_send
+
+
+@shared_task
+def webhook_deliver_task(delivery_id: int) -> str:
+    return delivery_send(delivery_id=delivery_id)
+
+
+@shared_task
+def webhooks_sweep_task() -> int:
+    """Run every minute: send the deliveries whose next attempt is due."""
+    due = deliveries_due()
+    for delivery_id in due:
+        webhook_deliver_task.delay(delivery_id)
+    return len(due)
