@@ -33,7 +33,7 @@ def integration_for(location=None, *, hq=False, legal_entity=None) -> Integratio
 def client_for(integration: Integration, access=ApiToken.Access.WRITE) -> APIClient:
     token, plain = token_issue(integration=integration, access=access)
     client = APIClient()
-    client.credentials(HTTP_AUTHORIZATION=f"Bearer {plain}")
+    client.credentials(HTTP_AUTHORIZATION=f"Bearer {plain}", HTTP_ACCEPT_LANGUAGE="en")
     client.token = token
     client.plain = plain
     return client
