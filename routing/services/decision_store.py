@@ -12,7 +12,7 @@ from dataclasses import dataclass
 from datetime import datetime, timedelta
 from decimal import Decimal
 
-from django.db import models, transaction
+from django.db import connection, models, transaction
 from django.db.models import Q, Value
 from django.utils import timezone
 
@@ -178,14 +178,16 @@ class DecisionWriter:
                     sku_id__in=sorted(by_location[location_id]),
                 )
             levels += (
-                StockLevel.objects.select_for_update().filter(match).order_by("pk")
+                StockLevel.objects.select_for_update()
+                .filter(match)
+                .order_by("pk")
+                .values_list("pk", "location_id", "sku_id")
             )
-        for level in levels:
-            level.reserved += wanted.pop((level.location_id, level.sku_id))
-            level.updated_at = self.now
-        StockLevel.objects.bulk_update(
-            levels, ["reserved", "updated_at"], batch_size=INSERT_BATCH
-        )
+        added = [
+            (pk, wanted.pop((location_id, sku_id)))
+            for pk, location_id, sku_id in levels
+        ]
+        _reserved_add(added, self.now)
         StockLevel.objects.bulk_create(
             [
                 StockLevel(
@@ -238,6 +240,30 @@ def _decisions_insert(records: list[RoutingDecision]) -> None:
     finally:
         for record, table in zip(records, tables, strict=True):
             record.candidates = table
+
+
+def _reserved_add(added: list[tuple[int, int]], now: datetime) -> None:
+    """Add units to `reserved` of the stock levels with the given primary keys,
+    in one UPDATE ... FROM (VALUES ...) per chunk.
+
+    Django's bulk_update writes a CASE expression with a branch per row, which
+    took PostgreSQL about as long as every other write of a batch together.
+    Both PostgreSQL and SQLite (3.33 or later) run UPDATE ... FROM.
+    """
+    table = StockLevel._meta.db_table
+    with connection.cursor() as cursor:
+        for start in range(0, len(added), INSERT_BATCH):
+            chunk = added[start : start + INSERT_BATCH]
+            values = ", ".join(["(%s, %s)"] * len(chunk))
+            # Only the table name is formatted in, and it comes from the model.
+            # The casts make PostgreSQL type the VALUES columns as integers.
+            cursor.execute(
+                f"WITH added (level_id, units) AS (VALUES {values}) "  # noqa: S608
+                f'UPDATE "{table}" SET "reserved" = "{table}"."reserved" + '
+                f'CAST(added.units AS integer), "updated_at" = %s FROM added '
+                f'WHERE "{table}"."id" = CAST(added.level_id AS integer)',
+                [*(value for pair in chunk for value in pair), now],
+            )
 
 
 def _item_skus(order: Order) -> dict[int, str]:
