@@ -33,6 +33,8 @@ State = Assignment.State
 
 # Hours after acceptance by which a part must be shipped or ready for pickup
 # to count as on time, and after which an unfulfilled part is late.
+# NOTE: assignments carry no ship-by time of their own, so every store gets
+# this one window, independent of the `not_fulfilled` rule's threshold.
 SHIP_WINDOW = timedelta(hours=24)
 # Maximum days in a custom period, so one request cannot scan years of orders.
 MAX_PERIOD_DAYS = 366

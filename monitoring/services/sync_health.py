@@ -36,6 +36,8 @@ def sync_check(*, client: VtexClient | None = None, now: datetime | None = None)
         logger.info("Sync check skipped: %s", error)
         return None
     client.max_attempts = min(client.max_attempts, CHECK_ATTEMPTS)
+    # NOTE: only the check's own calls are counted. The sync's VTEX client
+    # keeps no response statistics, so its 429s are not in the rate.
     statuses: list[int] = []
     client.session.hooks["response"].append(
         lambda response, *args, **kwargs: statuses.append(response.status_code)
