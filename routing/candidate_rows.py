@@ -2,8 +2,8 @@
 
 `RoutingDecision.candidates` is a list of dicts. The chosen and the other
 finalists are stored as one dict each, with their scores. The rejected
-candidates, usually most of the network, are packed into one last entry so
-that 500 candidates stay a document of some 20 kB:
+candidates are packed into one last entry, at some 50 bytes of JSON each
+instead of about 250 for a dict:
 
     {"location_id": null, "packed": {
         "columns": ["location_id", "code", "distance_km", "coverage",

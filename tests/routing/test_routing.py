@@ -1,3 +1,5 @@
+import gc
+
 import pytest
 from django.db import connection
 from django.test.utils import CaptureQueriesContext
@@ -346,3 +348,20 @@ def test_batch_stores_decision_reason_and_rows(
     assert rows[0]["chosen"] is True
     assert rows[0]["scores"] == {"distance": 1.0}
     assert order.routing_case.status == "routed"
+
+
+@pytest.mark.django_db
+def test_batch_restores_garbage_collector(network, policy, unrouted, monkeypatch):
+    order = unrouted("1480140500001-01")
+
+    def failing_route(*args, **kwargs):
+        raise RuntimeError("engine failed")
+
+    monkeypatch.setattr("routing.services.routing.route", failing_route)
+
+    with pytest.raises(RuntimeError, match="engine failed"):
+        orders_route(order_ids=[order.pk], triggered_by="hook")
+
+    assert gc.isenabled()
+    assert not RoutingDecision.objects.filter(order=order).exists()
+    assert not RoutingCase.objects.filter(order=order).exists()
