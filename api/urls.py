@@ -1,8 +1,9 @@
-from django.urls import path
+from django.urls import path, re_path
 from drf_spectacular.views import SpectacularAPIView, SpectacularSwaggerView
 from rest_framework.permissions import AllowAny
 
 from api.views import alerts, assignments, finance, orders, routing, stock
+from api.views.base import not_found
 
 app_name = "api"
 
@@ -112,4 +113,6 @@ urlpatterns = [
         routing.SimulationDetailView.as_view(),
         name="simulation",
     ),
+    # Any other path under /api/v1/ gets the JSON error body, not a page.
+    re_path(r"^", not_found, name="not-found"),
 ]
