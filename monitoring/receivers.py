@@ -8,6 +8,7 @@ from django.db import transaction
 from django.dispatch import receiver
 from django.utils.translation import gettext as _
 
+from finance.signals import statement_ready
 from monitoring.models import Notification
 from monitoring.rules import ASSIGNMENT_KINDS, ORDER_KINDS
 from orders.signals import orders_stored
@@ -67,3 +68,28 @@ def assignment_moved_notify(sender, assignment_id, from_state, to_state, **kwarg
 @receiver(orders_stored)
 def orders_stored_evaluate(sender, order_ids, source, **kwargs):
     _queue_evaluation("orders", ORDER_KINDS)
+
+
+@receiver(statement_ready)
+def statement_ready_notify_locations(sender, statement_id, **kwargs):
+    """Notify every location of the statement's legal entity."""
+    from finance.models_statements import PayoutStatement
+    from franchises.models import Location
+    from monitoring.services.notifications import statement_ready_notify
+
+    statement = (
+        PayoutStatement.objects.select_related("period").filter(pk=statement_id).first()
+    )
+    if statement is None:
+        return
+    starts_on = statement.period.starts_on.strftime("%d/%m/%Y")
+    ends_on = statement.period.ends_on.strftime("%d/%m/%Y")
+    period = f"{starts_on} – {ends_on}"
+    locations = Location.objects.filter(
+        legal_entity_id=statement.legal_entity_id
+    ).values_list("pk", flat=True)
+    with transaction.atomic():
+        for location_id in locations:
+            statement_ready_notify(
+                location_id=location_id, statement_id=statement_id, period=period
+            )

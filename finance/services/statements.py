@@ -13,6 +13,7 @@ from django.utils.translation import gettext as _
 from finance.models_statements import PayoutStatement, StatementEvent
 from finance.services.ledger import LedgerError
 from finance.services.manual import payout_post, user_may_approve
+from finance.signals import statement_ready
 
 logger = logging.getLogger(__name__)
 
@@ -71,13 +72,21 @@ def statement_review(*, statement_id: int, user) -> PayoutStatement:
 
 
 def statement_approve(*, statement_id: int, user) -> PayoutStatement:
-    return _step(
-        statement_id=statement_id,
-        user=user,
-        source=Status.REVIEWED,
-        target=Status.APPROVED,
-        action=Action.APPROVED,
-    )
+    """Approve a reviewed statement and announce it as ready once committed."""
+    with transaction.atomic():
+        statement = _step(
+            statement_id=statement_id,
+            user=user,
+            source=Status.REVIEWED,
+            target=Status.APPROVED,
+            action=Action.APPROVED,
+        )
+        transaction.on_commit(
+            lambda: statement_ready.send(
+                sender=PayoutStatement, statement_id=statement_id
+            )
+        )
+    return statement
 
 
 def statement_mark_paid(*, statement_id: int, user) -> PayoutStatement:

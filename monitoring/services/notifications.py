@@ -142,7 +142,7 @@ def statement_ready_notify(*, location_id: int, statement_id: int, period: str):
     """Tell a location its statement for `period` is ready; for finance to call."""
     return store_event_notify(
         kind=Kind.STATEMENT_READY,
-        key=f"statement_ready:{statement_id}",
+        key=f"statement_ready:{statement_id}:{location_id}",
         location_id=location_id,
         subject=_("Statement ready for %(period)s") % {"period": period},
         body=_("Your statement for %(period)s is ready.") % {"period": period},

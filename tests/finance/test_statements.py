@@ -18,7 +18,7 @@ from finance.services.statements import (
     statement_review,
 )
 from franchises.models import Membership
-from tests.factories import MembershipFactory, UserFactory
+from tests.factories import LocationFactory, MembershipFactory, UserFactory
 from tests.finance.conftest import order_make, part_make
 
 pytestmark = pytest.mark.django_db
@@ -155,3 +155,24 @@ def test_admin_statement_pages_render(client, statement, finance_user):
     assert listing.status_code == 200
     assert detail.status_code == 200
     assert runs.status_code == 200
+
+
+def test_approval_notifies_each_location_once(
+    statement, finance_user, finance_network, django_capture_on_commit_callbacks
+):
+    from monitoring.models import Notification
+
+    second = LocationFactory(
+        code="loja-b2", legal_entity=finance_network["b"].legal_entity
+    )
+    statement_review(statement_id=statement.pk, user=finance_user)
+    with django_capture_on_commit_callbacks(execute=True):
+        statement_approve(statement_id=statement.pk, user=finance_user)
+
+    notified = Notification.objects.filter(kind="statement_ready")
+    assert sorted(notified.values_list("location_id", flat=True)) == sorted(
+        [finance_network["b"].pk, second.pk]
+    )
+    assert all(
+        notification.payload["statement"] == statement.pk for notification in notified
+    )
