@@ -42,9 +42,13 @@ BENCH_DATABASE_URL ?= postgres://postgres@127.0.0.1:5432/ponte_bench
 # The period-close benchmark empties the finance ledger of that database;
 # FINANCE_BENCH_ORDERS=0 skips it.
 FINANCE_BENCH_ORDERS ?= 1000000
+# The API benchmark loads its own network (stores api-bench-*) once and
+# reuses it on later runs.
+API_BENCH_ORDERS ?= 1000000
 bench: install
 	DJANGO_DEBUG=false DATABASE_URL=$${DATABASE_URL:-$(BENCH_DATABASE_URL)} $(BIN)/python manage.py bench $(BENCH_ARGS)
 	DJANGO_DEBUG=false DATABASE_URL=$${DATABASE_URL:-$(BENCH_DATABASE_URL)} $(BIN)/python manage.py bench_finance --orders=$(FINANCE_BENCH_ORDERS)
+	DJANGO_DEBUG=false DATABASE_URL=$${DATABASE_URL:-$(BENCH_DATABASE_URL)} $(BIN)/python manage.py bench_api --orders=$(API_BENCH_ORDERS)
 
 lint: install
 	$(BIN)/ruff check .
