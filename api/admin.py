@@ -19,6 +19,7 @@ from api.models import (
 )
 from api.tokens import TOKEN_PREFIX, token_hash
 from api.webhooks import deliveries_resend
+from orders.admin import ViewOnlyAdmin, ViewOnlyInline
 
 
 class ApiTokenInline(admin.TabularInline):
@@ -32,10 +33,24 @@ class ApiTokenInline(admin.TabularInline):
         return False
 
 
+class WebhookSubscriptionForm(forms.ModelForm):
+    url = forms.URLField(label=_("URL"), max_length=500, assume_scheme="https")
+
+    class Meta:
+        model = WebhookSubscription
+        fields = ["integration", "url", "events", "secret", "is_active"]
+
+    def __init__(self, *args, **kwargs):
+        super().__init__(*args, **kwargs)
+        if not self.instance.pk:
+            self.initial.setdefault("secret", secrets.token_urlsafe(32))
+
+
 class WebhookSubscriptionInline(admin.TabularInline):
     model = WebhookSubscription
+    form = WebhookSubscriptionForm
     extra = 0
-    fields = ["url", "events", "is_active"]
+    fields = ["url", "events", "secret", "is_active"]
 
 
 @admin.register(Integration)
@@ -118,19 +133,6 @@ class ApiTokenAdmin(admin.ModelAdmin):
         return False
 
 
-class WebhookSubscriptionForm(forms.ModelForm):
-    url = forms.URLField(label=_("URL"), max_length=500, assume_scheme="https")
-
-    class Meta:
-        model = WebhookSubscription
-        fields = ["integration", "url", "events", "secret", "is_active"]
-
-    def __init__(self, *args, **kwargs):
-        super().__init__(*args, **kwargs)
-        if not self.instance.pk:
-            self.initial.setdefault("secret", secrets.token_urlsafe(32))
-
-
 @admin.register(WebhookSubscription)
 class WebhookSubscriptionAdmin(admin.ModelAdmin):
     form = WebhookSubscriptionForm
@@ -139,19 +141,13 @@ class WebhookSubscriptionAdmin(admin.ModelAdmin):
     search_fields = ["integration__name", "url"]
 
 
-class WebhookAttemptInline(admin.TabularInline):
+class WebhookAttemptInline(ViewOnlyInline):
     model = WebhookAttempt
-    extra = 0
-    can_delete = False
     fields = ["at", "status_code", "duration_ms", "error"]
-    readonly_fields = fields
-
-    def has_add_permission(self, request, obj=None):
-        return False
 
 
 @admin.register(WebhookDelivery)
-class WebhookDeliveryAdmin(admin.ModelAdmin):
+class WebhookDeliveryAdmin(ViewOnlyAdmin):
     list_display = [
         "event",
         "subscription",
@@ -177,9 +173,6 @@ class WebhookDeliveryAdmin(admin.ModelAdmin):
     inlines = [WebhookAttemptInline]
     actions = ["resend"]
 
-    def has_add_permission(self, request):
-        return False
-
     @admin.action(description=_("Resend the selected deliveries"))
     def resend(self, request, queryset):
         count = deliveries_resend(
@@ -197,7 +190,7 @@ class WebhookDeliveryAdmin(admin.ModelAdmin):
 
 
 @admin.register(WebhookEvent)
-class WebhookEventAdmin(admin.ModelAdmin):
+class WebhookEventAdmin(ViewOnlyAdmin):
     list_display = ["event_type", "subject", "occurred_at", "event_id"]
     list_filter = ["event_type"]
     search_fields = ["subject", "event_id"]
@@ -210,9 +203,3 @@ class WebhookEventAdmin(admin.ModelAdmin):
         "legal_entity_ids",
         "occurred_at",
     ]
-
-    def has_add_permission(self, request):
-        return False
-
-    def has_change_permission(self, request, obj=None):
-        return False

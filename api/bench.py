@@ -1,11 +1,11 @@
 """Benchmark of the API on PostgreSQL: a store's assignment list and accept on
 a network of 1,000,000 orders, and a stock push of 10,000 rows.
 
-The network is loaded with `INSERT … SELECT generate_series` (the helper of
-`monitoring.bench`): orders spread over the last 365 days, one assignment each,
-over 500 stores whose codes start with `api-bench-`, so it does not collide
-with the networks of the other benchmarks in the same database. A second
-load is skipped when the network is there. Requests go through Django's test
+The network is loaded with `INSERT … SELECT generate_series`, through the
+helper of `monitoring.bench`. Orders spread over the last 365 days, with one
+assignment each, over 500 stores whose codes start with `api-bench-`. That
+prefix keeps it apart from the other benchmarks' networks in the same
+database. A second load is skipped when the network is there. Requests go through Django's test
 client in the same process, so a time covers middleware, authentication,
 throttling, the view, the SQL and JSON rendering, but no network.
 """
@@ -35,12 +35,14 @@ class Timing:
     count: int
     p50_ms: float
     p95_ms: float
+    # Target of the p95, or None for a figure measured for information.
+    target_ms: float | None
 
 
-def _timing(name: str, durations: list[float]) -> Timing:
+def _timing(name: str, durations: list[float], target_ms=100) -> Timing:
     ordered = sorted(durations)
     p95 = ordered[max(0, round(0.95 * len(ordered)) - 1)]
-    return Timing(name, len(ordered), statistics.median(ordered), p95)
+    return Timing(name, len(ordered), statistics.median(ordered), p95, target_ms)
 
 
 def _entity() -> LegalEntity:
@@ -207,16 +209,15 @@ def bench_run(*, orders: int, locations: int, repeats: int, offers: int) -> dict
         cursor.execute("ANALYZE routing_assignment")
 
     timings = []
-    for name, query in (
-        ("assignments list, first page of 50", ""),
-        ("assignments list, state=offered", "?state=offered"),
-        ("assignments list, page of 500", "?page_size=500"),
+    for name, query, target_ms in (
+        ("assignments list, first page of 50", "", 100),
+        ("assignments list, state=offered", "?state=offered", 100),
+        ("assignments list, page of 500", "?page_size=500", None),
     ):
         url = "/api/v1/assignments/" + query
         client.get(url)  # warms caches and the connection
-        timings.append(
-            _timing(name, [_time(client, "get", url) for _ in range(repeats)])
-        )
+        durations = [_time(client, "get", url) for _ in range(repeats)]
+        timings.append(_timing(name, durations, target_ms))
     timings.append(
         _timing(
             "assignment accept",

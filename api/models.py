@@ -163,7 +163,7 @@ class IdempotencyRecord(models.Model):
 
 
 class WebhookSubscription(models.Model):
-    """Where an integration wants events sent, and which kinds."""
+    """An integration's webhook endpoint and the event types it receives."""
 
     integration = models.ForeignKey(
         Integration,

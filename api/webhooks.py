@@ -3,8 +3,8 @@
 A worker claims a delivery by pushing its `next_attempt_at` forward by the
 lease (a compare-and-swap), so two workers never send one attempt twice.
 A failed attempt waits 30 s, 1 min, 2 min … (doubling, at most one hour)
-before the next; after MAX_ATTEMPTS (about seven hours in all) the delivery
-is marked failed.
+before the next. After MAX_ATTEMPTS, about five hours after the first, the
+delivery is marked failed.
 """
 
 import json
@@ -59,7 +59,7 @@ def _claim(delivery_id: int, now) -> bool:
 
 def delivery_send(*, delivery_id: int) -> str:
     """Make one attempt at a due delivery; return its status afterwards, or
-    "skipped" when it is not due or another worker holds it."""
+    "skipped" when it is not due or another worker has claimed it."""
     now = timezone.now()
     if not _claim(delivery_id, now):
         return "skipped"

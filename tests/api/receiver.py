@@ -1,4 +1,4 @@
-"""A webhook receiver on 127.0.0.1 that records each request and answers
+"""A webhook receiver on 127.0.0.1 that records each request and responds
 with the next queued status code (200 when the queue is empty)."""
 
 import threading

@@ -208,10 +208,12 @@ def test_messages_default_to_portuguese(api_a, store_a):
 
 def test_schema_and_docs_served(client):
     schema = client.get("/api/v1/schema/")
+    as_json = client.get("/api/v1/schema/", {"format": "json"})
     docs = client.get("/api/v1/docs/")
 
     assert schema.status_code == 200
     assert b"/api/v1/assignments/{id}/accept/" in schema.content
+    assert "/api/v1/locations/{code}/stock/" in as_json.json()["paths"]
     assert docs.status_code == 200
     assert b"swagger-ui" in docs.content
     assert b"//cdn" not in docs.content
