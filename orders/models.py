@@ -80,6 +80,10 @@ class Order(TimeStampedModel):
     raw = DocumentField(_("VTEX document"))
     # SHA-256 of the canonical JSON of `raw`, so a repeated document is a no-op.
     raw_sha256 = models.CharField(_("document hash"), max_length=64)
+    # Whether any item ships to the customer or waits for pickup, kept on the
+    # order so that the order list neither joins nor sorts over items.
+    has_delivery = models.BooleanField(_("ships to the customer"), default=False)
+    has_pickup = models.BooleanField(_("pickup in point"), default=False)
     locations = models.ManyToManyField(
         Location,
         through="OrderLocation",

@@ -12,7 +12,7 @@ from franchises.access import (
     order_for_user_or_404,
     user_is_hq,
     visible_locations,
-    visible_orders,
+    visible_orders_for_list,
 )
 from orders.filters import OrderFilter
 from orders.models import OrderLocation, QuarantinedDocument
@@ -37,7 +37,7 @@ TOTAL_LABELS = {
 
 @login_required
 def order_list(request):
-    orders = visible_orders(request.user)
+    orders = visible_orders_for_list(request.user)
     filterset = OrderFilter(request.GET, queryset=orders)
 
     # An invalid filter lists nothing, so the page never shows rows that look

@@ -19,6 +19,9 @@ from typing import Any
 
 CENT = Decimal("0.01")
 ORDER_ID_SUFFIX = re.compile(r"^(?P<group>.+)-(?P<suffix>\d{2})$")
+# `deliveryChannel` values of an item in `shippingData.logisticsInfo`.
+DELIVERY_CHANNEL = "delivery"
+PICKUP_CHANNEL = "pickup-in-point"
 # VTEX writes seven fractional digits (.3594140); datetime keeps six.
 FRACTION = re.compile(r"(\.\d{6})\d+")
 
@@ -128,6 +131,14 @@ class ParsedOrder:
     seller_ids: list[str] = field(default_factory=list)
     # SHA-256 of the body as received, set by the caller that has the body.
     raw_sha256: str = ""
+
+    @property
+    def has_delivery(self) -> bool:
+        return any(item.delivery_channel == DELIVERY_CHANNEL for item in self.items)
+
+    @property
+    def has_pickup(self) -> bool:
+        return any(item.delivery_channel == PICKUP_CHANNEL for item in self.items)
 
 
 def document_loads(text: str | bytes) -> dict:

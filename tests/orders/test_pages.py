@@ -285,6 +285,22 @@ def test_order_list_offers_only_present_statuses(client, manager_a, store_a, sto
     assert '<option value="canceled">' not in content
 
 
+def test_order_list_offers_every_status_and_channel_to_hq(client, hq_user, store_a):
+    OrderFactory(status="invoiced", sales_channel="1", linked_to=[store_a])
+    OrderFactory(status="canceled", sales_channel="3", linked_to=[store_a])
+    OrderFactory(status="", sales_channel="", linked_to=[store_a])
+    log_in(client, hq_user)
+
+    content = client.get(LIST_URL).content.decode()
+
+    assert '<option value="invoiced">' in content
+    assert '<option value="canceled">' in content
+    assert '<option value="null">' in content
+    channels = re.search(r'<select name="sales_channel".*?</select>', content, re.S)
+    # "Any channel" and the two channels; an empty channel is not a choice.
+    assert re.findall(r'<option value="([^"]*)"', channels.group()) == ["", "1", "3"]
+
+
 def test_order_list_rejects_unknown_status_with_form_error(client, hq_user, store_a):
     OrderFactory(status="invoiced", linked_to=[store_a])
     log_in(client, hq_user)

@@ -236,3 +236,17 @@ def test_store_split_orders_are_separate_orders():
         ("v502977431pnt-01", "v502977431pnt"),
         ("v502977431pnt-02", "v502977431pnt"),
     ]
+
+
+@pytest.mark.django_db
+@pytest.mark.parametrize(
+    ("fixture", "has_delivery", "has_pickup"),
+    [("delivery-sao-paulo", True, False), ("pickup-corporate", False, True)],
+)
+def test_store_records_delivery_flags(fixture, has_delivery, has_pickup):
+    document = vtex_document(fixture)
+    store(document)
+
+    order = Order.objects.get(vtex_order_id=document["orderId"])
+    assert order.has_delivery is has_delivery
+    assert order.has_pickup is has_pickup
