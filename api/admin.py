@@ -65,7 +65,8 @@ class IntegrationAdmin(admin.ModelAdmin):
 @admin.register(ApiToken)
 class ApiTokenAdmin(admin.ModelAdmin):
     """Adding a token shows its text once, in a message; only its hash is
-    kept. Tokens are never edited, only revoked."""
+    kept. Afterwards only the rate limit can change, and a token is revoked,
+    never deleted."""
 
     list_display = [
         "integration",

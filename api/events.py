@@ -39,6 +39,9 @@ EVENT_TYPES = (
     STATEMENT_READY,
 )
 # Assignment states whose arrival is an event, keyed by state.
+# NOTE: routing.services.assignments.assignment_expire sends no
+# `assignment_moved`, so offers expired by the beat task send no
+# assignment.expired event until it does.
 ASSIGNMENT_EVENTS = {
     "offered": ASSIGNMENT_OFFERED,
     "accepted": ASSIGNMENT_ACCEPTED,
