@@ -124,3 +124,39 @@ def test_overlong_key_is_400(api_a, store_a):
     assert response.json()["error"]["code"] == "invalid_idempotency_key"
     assignment.refresh_from_db()
     assert assignment.state == Assignment.State.OFFERED
+
+
+@pytest.mark.postgres
+@pytest.mark.django_db(transaction=True)
+def test_concurrent_same_key_takes_effect_once(store_a):
+    import threading
+
+    from django.db import connection
+
+    from tests.api.conftest import client_for, integration_for
+
+    api = client_for(integration_for(store_a))
+    assignment = make_assignment(store_a)
+    events_before = assignment.events.count()
+    path = f"/api/v1/assignments/{assignment.pk}/accept/"
+    barrier = threading.Barrier(2)
+    statuses = []
+
+    def accept():
+        barrier.wait()
+        try:
+            statuses.append(api.post(path, HTTP_IDEMPOTENCY_KEY="same").status_code)
+        finally:
+            connection.close()
+
+    threads = [threading.Thread(target=accept) for _ in range(2)]
+    for thread in threads:
+        thread.start()
+    for thread in threads:
+        thread.join()
+
+    assert 200 in statuses
+    assert set(statuses) <= {200, 409}
+    assert assignment.events.count() == events_before + 1
+    assert VtexOutboxCall.objects.count() == 1
+    assert IdempotencyRecord.objects.count() == 1
