@@ -10,7 +10,8 @@ import logging
 from django.dispatch import receiver
 
 from api import events
-from api.signals import alerts_opened, alerts_resolved, statements_ready
+from api.signals import alerts_opened, alerts_resolved
+from finance.signals import statement_ready
 from orders.signals import orders_stored
 from routing.signals import assignment_moved
 
@@ -163,8 +164,9 @@ def _alerts_record(event_type: str, alert_ids) -> None:
         logger.exception("Webhook events for alerts %s not recorded", alert_ids)
 
 
-@receiver(statements_ready)
-def statements_ready_record(sender, statement_ids, **kwargs):
+@receiver(statement_ready)
+def statement_ready_record(sender, statement_id, **kwargs):
+    """Announce an approved statement, which its entity's stores may now see."""
     from finance.models_statements import PayoutStatement
 
     try:
@@ -184,10 +186,10 @@ def statements_ready_record(sender, statement_ids, **kwargs):
                 },
                 legal_entity_ids=[statement.legal_entity_id],
             )
-            for statement in PayoutStatement.objects.filter(pk__in=list(statement_ids))
+            for statement in PayoutStatement.objects.filter(pk=statement_id)
             .select_related("legal_entity", "period")
             .order_by("pk")
         ]
         events.events_record(specs)
     except Exception:
-        logger.exception("Webhook events for statements %s not recorded", statement_ids)
+        logger.exception("Webhook event for statement %s not recorded", statement_id)

@@ -5,6 +5,7 @@ import time
 from datetime import timedelta
 
 import pytest
+from django.contrib.auth.models import User
 from django.urls import reverse
 from django.utils import timezone
 
@@ -15,7 +16,7 @@ from api.models import (
     WebhookEvent,
     WebhookSubscription,
 )
-from api.signals import alerts_opened, alerts_resolved, statements_ready
+from api.signals import alerts_opened, alerts_resolved
 from monitoring.webhooks import webhook_signature_valid
 from orders.signals import orders_stored
 from routing.models import Assignment
@@ -305,14 +306,22 @@ def test_alert_events(store_a, receiver):
     assert rows[0]["data"]["location"] == "loja-a"
 
 
-def test_statement_ready_event(finance_network, receiver):  # noqa: F811
+def test_statement_approval_sends_ready_event(
+    finance_network,  # noqa: F811
+    receiver,
+    django_capture_on_commit_callbacks,
+):
+    from finance.services.statements import statement_approve, statement_review
+
     store_a = finance_network["a"]
     subscribe(receiver, location=store_a, events=["statement.ready"])
     statements = statements_make(finance_network)
+    approver = User.objects.create_superuser("financeiro")
 
-    statements_ready.send(
-        sender=None, statement_ids=[s.pk for s in statements.values()]
-    )
+    with django_capture_on_commit_callbacks(execute=True):
+        for statement in statements.values():
+            statement_review(statement_id=statement.pk, user=approver)
+            statement_approve(statement_id=statement.pk, user=approver)
 
     event = WebhookEvent.objects.get()
     assert event.event_type == "statement.ready"
