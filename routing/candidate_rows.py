@@ -1,21 +1,25 @@
 """The candidate table of a routing decision as stored, and back.
 
-`RoutingDecision.candidates` is a list of dicts. The chosen and the other
-finalists are stored as one dict each, with their scores. The rejected
-candidates are packed into one last entry, at some 50 bytes of JSON each
-instead of about 250 for a dict:
+`RoutingDecision.candidates` is a list of dicts. Each chosen candidate is one
+dict with its scores. The other candidates, finalists by rank and then the
+rejected, are packed into one last entry as rows of values, at some 50 to 90
+bytes of JSON each instead of about 250 for a dict:
 
     {"location_id": null, "packed": {
         "columns": ["location_id", "code", "distance_km", "coverage",
-                    "capacity_left", "rejected_by", "reason"],
-        "steps": ["stock", ...],            # rejected_by values
+                    "capacity_left", "rejected_by", "reason", "total_score",
+                    "scores"],
+        "steps": ["stock", ...],                    # rejected_by values
         "reasons": [["stock_none_one", {}], ...],   # [code, parameters]
-        "rows": [[17, "loja-17", 512.3, 0.0, 40, 0, 0], ...]}}
+        "criteria": ["distance", ...],              # names of `scores`
+        "rows": [[12, "loja-12", 3.2, 1.0, 40, null, null, 0.91, [0.95, 0.8]],
+                 [17, "loja-17", 512.3, 0.0, 40, 0, 0], ...]}}
 
-where a row's `rejected_by` and `reason` are positions in `steps` and
-`reasons`. The packed entry has a null `location_id`, so readers that look
-for a location's row never match it. Decisions stored earlier have one dict
-per candidate with an English `rejected_reason`; `rows_unpack` reads both.
+A rejected row's `rejected_by` and `reason` are positions in `steps` and
+`reasons`; a finalist's are null and its scores follow `criteria`. The packed
+entry has a null `location_id`, so readers that look for a location's row
+never match it. Decisions stored earlier have one dict per candidate with an
+English `rejected_reason`; `rows_unpack` reads every form.
 """
 
 from collections.abc import Iterable, Sequence
@@ -29,6 +33,8 @@ COLUMNS = (
     "capacity_left",
     "rejected_by",
     "reason",
+    "total_score",
+    "scores",
 )
 # Every key of an unpacked row, with the value a row lacking it gets.
 DEFAULTS: dict[str, Any] = {
@@ -47,17 +53,35 @@ DEFAULTS: dict[str, Any] = {
 
 def rows_pack(results: Iterable) -> list[dict]:
     """Return the stored form of a decision's `CandidateResult`s, in order:
-    the finalists first, then the packed rejected ones."""
-    finalists = []
+    the chosen ones, then the packed others."""
+    chosen = []
     rows = []
     steps: dict[str, int] = {}
+    criteria: dict[str, int] = {}
     reasons: dict[str, int] = {}
     reason_list: list = []
     # The results hold their messages, so no id is reused during the loop.
     by_object: dict[int, int] = {}
     for result in results:
+        if result.chosen:
+            chosen.append(_chosen_row(result))
+            continue
         if not result.rejected_by:
-            finalists.append(_finalist_row(result))
+            for name in result.scores:
+                criteria.setdefault(name, len(criteria))
+            rows.append(
+                [
+                    result.location_id,
+                    result.code,
+                    result.distance_km,
+                    round(result.coverage, 4),
+                    result.capacity_left,
+                    None,
+                    None,
+                    round(result.total_score, 4),
+                    [round(value, 4) for value in result.scores.values()],
+                ]
+            )
             continue
         step = steps.setdefault(result.rejected_by, len(steps))
         reason = None
@@ -86,22 +110,23 @@ def rows_pack(results: Iterable) -> list[dict]:
             ]
         )
     if rows:
-        finalists.append(
+        chosen.append(
             {
                 "location_id": None,
                 "packed": {
                     "columns": list(COLUMNS),
                     "steps": list(steps),
                     "reasons": reason_list,
+                    "criteria": list(criteria),
                     "rows": rows,
                 },
             }
         )
-    return finalists
+    return chosen
 
 
-def _finalist_row(result) -> dict:
-    row = {
+def _chosen_row(result) -> dict:
+    return {
         "location_id": result.location_id,
         "code": result.code,
         "distance_km": result.distance_km,
@@ -110,10 +135,8 @@ def _finalist_row(result) -> dict:
         "scores": {name: round(value, 4) for name, value in result.scores.items()},
         "total_score": round(result.total_score, 4),
         "finalist": True,
+        "chosen": True,
     }
-    if result.chosen:
-        row["chosen"] = True
-    return row
 
 
 def rows_unpack(stored: Sequence | None) -> list[dict]:
@@ -136,12 +159,17 @@ def _packed_rows(packed: dict) -> list[dict]:
     columns = packed.get("columns") or COLUMNS
     steps = packed.get("steps") or []
     reasons = packed.get("reasons") or []
+    criteria = packed.get("criteria") or []
     rows = []
     for values in packed.get("rows") or []:
         row = {**DEFAULTS, **dict(zip(columns, values, strict=False))}
         step = row["rejected_by"]
-        row["rejected_by"] = steps[step] if isinstance(step, int) else step
-        reason = row["reason"]
-        row["reason"] = reasons[reason] if isinstance(reason, int) else reason
+        if isinstance(step, int):
+            row["rejected_by"] = steps[step]
+            row["reason"] = None if row["reason"] is None else reasons[row["reason"]]
+            row["scores"] = {}
+        else:
+            row["finalist"] = True
+            row["scores"] = dict(zip(criteria, row["scores"] or [], strict=False))
         rows.append(row)
     return rows

@@ -32,7 +32,7 @@ from routing.signals import assignment_moved
 INSERT_BATCH = 1000
 # Locations whose stock rows one locking SELECT reads.
 LOCATIONS_PER_LOCK = 200
-# Decisions per INSERT: each carries its candidate table, a median of 87 kB
+# Decisions per INSERT: each carries its candidate table, a median of 46 kB
 # of JSON for 500 candidates in the routing benchmark, so 50 make a statement
 # of a few megabytes.
 DECISION_BATCH = 50

@@ -257,3 +257,22 @@ def test_routed_order_page_shows_full_table(network, policy, hq_user):
     assert gettext("Routed") in html
     assert gettext("VTEX hook") in html
     assert gettext(m.MESSAGES[m.NO_SHIPPING]) in html
+
+
+def test_rows_pack_keeps_finalist_scores():
+    decision = route(
+        order(),
+        [candidate(1, "near"), candidate(2, "far", at=CAMPINAS)],
+        policy(Step("criterion", "distance")),
+    )
+
+    rows = rows_unpack(rows_pack(decision.candidates))
+
+    assert [row["code"] for row in rows] == ["near", "far"]
+    assert rows[0]["chosen"] is True
+    assert rows[1]["chosen"] is False
+    assert rows[1]["finalist"] is True
+    assert rows[1]["scores"] == {"distance": 0.0}
+    assert rows[1]["total_score"] == 0.0
+    assert rows[1]["rejected_by"] is None
+    assert rows[1]["reason"] is None
