@@ -10,8 +10,8 @@ import logging
 from django.dispatch import receiver
 
 from api import events
-from api.signals import alerts_opened, alerts_resolved
 from finance.signals import statement_ready
+from monitoring.signals import alerts_opened, alerts_resolved
 from orders.signals import orders_stored
 from routing.signals import assignment_moved
 

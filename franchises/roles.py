@@ -10,7 +10,15 @@ from django.db.models import Q
 
 from franchises.models import Membership
 
-ADMIN_APPS = ("franchises", "orders", "routing", "finance", "django_celery_beat")
+ADMIN_APPS = (
+    "franchises",
+    "orders",
+    "routing",
+    "finance",
+    "monitoring",
+    "api",
+    "django_celery_beat",
+)
 # (app label, model) pairs each role may add, change and delete, besides viewing.
 ROLE_EDITS = {
     Membership.Role.HQ_OPS: {

@@ -16,6 +16,7 @@ from django.utils import timezone
 from monitoring.models import SEVERITY_ESCALATION, Alert, AlertEvent, SlaRule, SyncCheck
 from monitoring.rules import BACKLOG_SAMPLES, MAX_FINDINGS, RULES, Context, Finding
 from monitoring.services.notifications import alert_notifications_create
+from monitoring.signals import alerts_opened, alerts_resolved
 
 logger = logging.getLogger(__name__)
 
@@ -82,6 +83,10 @@ def rule_evaluate(*, rule: SlaRule, context: Context) -> Counter:
         if new_alerts:
             Alert.objects.bulk_create(new_alerts)
             _events(new_alerts, AlertEvent.Kind.OPENED, now)
+            opened_ids = [alert.pk for alert in new_alerts]
+            transaction.on_commit(
+                lambda: alerts_opened.send(sender=Alert, alert_ids=opened_ids)
+            )
         counts["opened"] = len(new_alerts)
 
         if complete:
@@ -145,6 +150,10 @@ def alerts_resolve(*, alert_ids: list[int], now: datetime, user=None) -> int:
     )
     details = {} if user else {"automatic": True}
     _events(moving, AlertEvent.Kind.RESOLVED, now, user=user, details=details)
+    if moving:
+        transaction.on_commit(
+            lambda: alerts_resolved.send(sender=Alert, alert_ids=moving)
+        )
     return moved
 
 

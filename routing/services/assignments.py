@@ -179,6 +179,15 @@ def assignment_expire(*, assignment: Assignment, now: datetime | None = None) ->
             to_state=State.EXPIRED,
             at=now,
         )
+        assignment_id = assignment.pk
+        transaction.on_commit(
+            lambda: assignment_moved.send(
+                sender=Assignment,
+                assignment_id=assignment_id,
+                from_state=State.OFFERED,
+                to_state=State.EXPIRED,
+            )
+        )
         assignment.refresh_from_db()
         _close_and_reroute(assignment, zero_sku_ids=[], user=None)
     return True

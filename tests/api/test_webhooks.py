@@ -16,7 +16,7 @@ from api.models import (
     WebhookEvent,
     WebhookSubscription,
 )
-from api.signals import alerts_opened, alerts_resolved
+from monitoring.signals import alerts_opened, alerts_resolved
 from monitoring.webhooks import webhook_signature_valid
 from orders.signals import orders_stored
 from routing.models import Assignment

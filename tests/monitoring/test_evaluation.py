@@ -9,6 +9,7 @@ from django.db import IntegrityError, transaction
 
 from monitoring.models import Alert, AlertEvent, Notification, SlaRule, SyncCheck
 from monitoring.services.evaluation import rules_evaluate
+from monitoring.signals import alerts_opened, alerts_resolved
 from orders.models import QuarantinedDocument
 from routing.models import Assignment, RoutingCase
 from tests.monitoring.conftest import make_assignment, make_rule
@@ -55,6 +56,37 @@ def test_alert_resolves_when_condition_clears(late_offer):
     assert alert.resolved_at == NOW + timedelta(minutes=1)
     assert alert.resolved_by is None
     assert list(alert.events.values_list("kind", flat=True)) == ["opened", "resolved"]
+
+
+def test_open_and_resolve_send_signals_after_commit(
+    late_offer, django_capture_on_commit_callbacks
+):
+    make_rule(Kind.OFFER_NOT_ACCEPTED, threshold=30)
+    received = []
+
+    def listen(signal_name):
+        def receive(sender, alert_ids, **kwargs):
+            received.append((signal_name, list(alert_ids)))
+
+        return receive
+
+    on_open, on_resolve = listen("opened"), listen("resolved")
+    alerts_opened.connect(on_open)
+    alerts_resolved.connect(on_resolve)
+    try:
+        with django_capture_on_commit_callbacks(execute=True):
+            rules_evaluate(now=NOW)
+        Assignment.objects.filter(pk=late_offer.pk).update(
+            state=Assignment.State.ACCEPTED, accepted_at=NOW
+        )
+        with django_capture_on_commit_callbacks(execute=True):
+            rules_evaluate(now=NOW + timedelta(minutes=1))
+    finally:
+        alerts_opened.disconnect(on_open)
+        alerts_resolved.disconnect(on_resolve)
+
+    alert = Alert.objects.get()
+    assert received == [("opened", [alert.pk]), ("resolved", [alert.pk])]
 
 
 def test_condition_returning_opens_new_alert(late_offer):

@@ -3,7 +3,7 @@ import pytest
 from orders.models import Order
 from orders.services.refresh import order_store_document
 from routing.models import Assignment
-from routing.services.assignments import assignment_accept
+from routing.services.assignments import assignment_accept, assignment_expire
 from routing.services.routing import orders_route
 from routing.signals import assignment_moved
 from tests.orders.documents import vtex_document, vtex_text
@@ -78,3 +78,29 @@ def test_batch_sends_one_signal_per_offer_after_commit(
     offered = Assignment.objects.filter(order_id__in=order_ids).order_by("pk")
     assert received == [(a.pk, "", "offered") for a in offered]
     assert len(received) == 2
+
+
+@pytest.mark.django_db
+def test_expiry_sends_signal_after_commit(
+    network, policy, django_capture_on_commit_callbacks
+):
+    document = vtex_document("delivery-sao-paulo")
+    with django_capture_on_commit_callbacks(execute=True):
+        order_store_document(
+            vtex_order_id=document["orderId"], text=vtex_text(document), source="hook"
+        )
+    assignment = Assignment.objects.get(
+        order=Order.objects.get(vtex_order_id=document["orderId"])
+    )
+    received = []
+
+    def listen(sender, assignment_id, from_state, to_state, **kwargs):
+        received.append((assignment_id, from_state, to_state))
+
+    assignment_moved.connect(listen)
+    try:
+        with django_capture_on_commit_callbacks(execute=True):
+            assignment_expire(assignment=assignment, now=assignment.expires_at)
+    finally:
+        assignment_moved.disconnect(listen)
+    assert (assignment.pk, "offered", "expired") in received
