@@ -55,74 +55,83 @@ def rows_pack(results: Iterable) -> list[dict]:
     """Return the stored form of a decision's `CandidateResult`s, in order:
     the chosen ones, then the packed others."""
     chosen = []
-    rows = []
-    steps: dict[str, int] = {}
-    criteria: dict[str, int] = {}
-    reasons: dict[str, int] = {}
-    reason_list: list = []
-    # The results hold their messages, so no id is reused during the loop.
-    by_object: dict[int, int] = {}
+    packer = _Packer()
     for result in results:
         if result.chosen:
             chosen.append(_chosen_row(result))
-            continue
-        if not result.rejected_by:
-            for name in result.scores:
-                criteria.setdefault(name, len(criteria))
-            rows.append(
-                [
-                    result.location_id,
-                    result.code,
-                    result.distance_km,
-                    round(result.coverage, 4),
-                    result.capacity_left,
-                    None,
-                    None,
-                    round(result.total_score, 4),
-                    [round(value, 4) for value in result.scores.values()],
-                ]
-            )
-            continue
-        step = steps.setdefault(result.rejected_by, len(steps))
-        reason = None
-        message = result.rejected_message
-        if message is not None:
-            # Filters share one Message among candidates with the same reason,
-            # so the object identity finds most repeats without serialising.
-            reason = by_object.get(id(message))
-            if reason is None:
-                stored = message.to_json()
-                key = repr(stored)
-                reason = reasons.get(key)
-                if reason is None:
-                    reason = reasons[key] = len(reason_list)
-                    reason_list.append(stored)
-                by_object[id(message)] = reason
-        rows.append(
+        elif result.rejected_by:
+            packer.rejected(result)
+        else:
+            packer.finalist(result)
+    if packer.rows:
+        chosen.append({"location_id": None, "packed": packer.packed()})
+    return chosen
+
+
+class _Packer:
+    """The packed entry being built: its rows and the values they share."""
+
+    def __init__(self) -> None:
+        self.rows: list[list] = []
+        self.steps: dict[str, int] = {}
+        self.criteria: dict[str, int] = {}
+        self.reasons: dict[str, int] = {}
+        self.reason_list: list = []
+        # The results hold their messages, so no id is reused while packing.
+        self.by_object: dict[int, int] = {}
+
+    def finalist(self, result) -> None:
+        for name in result.scores:
+            self.criteria.setdefault(name, len(self.criteria))
+        self.rows.append(
             [
-                result.location_id,
-                result.code,
-                result.distance_km,
-                round(result.coverage, 4),
-                result.capacity_left,
-                step,
-                reason,
+                *_common_values(result),
+                None,
+                None,
+                round(result.total_score, 4),
+                [round(value, 4) for value in result.scores.values()],
             ]
         )
-    if rows:
-        chosen.append(
-            {
-                "location_id": None,
-                "packed": {
-                    "columns": list(COLUMNS),
-                    "steps": list(steps),
-                    "reasons": reason_list,
-                    "criteria": list(criteria),
-                    "rows": rows,
-                },
-            }
-        )
-    return chosen
+
+    def rejected(self, result) -> None:
+        step = self.steps.setdefault(result.rejected_by, len(self.steps))
+        reason = None
+        if result.rejected_message is not None:
+            reason = self._reason(result.rejected_message)
+        self.rows.append([*_common_values(result), step, reason])
+
+    def _reason(self, message) -> int:
+        # Filters share one Message among candidates with the same reason,
+        # so the object identity finds most repeats without serialising.
+        position = self.by_object.get(id(message))
+        if position is None:
+            stored = message.to_json()
+            key = repr(stored)
+            position = self.reasons.get(key)
+            if position is None:
+                position = self.reasons[key] = len(self.reason_list)
+                self.reason_list.append(stored)
+            self.by_object[id(message)] = position
+        return position
+
+    def packed(self) -> dict:
+        return {
+            "columns": list(COLUMNS),
+            "steps": list(self.steps),
+            "reasons": self.reason_list,
+            "criteria": list(self.criteria),
+            "rows": self.rows,
+        }
+
+
+def _common_values(result) -> list:
+    return [
+        result.location_id,
+        result.code,
+        result.distance_km,
+        round(result.coverage, 4),
+        result.capacity_left,
+    ]
 
 
 def _chosen_row(result) -> dict:
