@@ -45,10 +45,15 @@ FINANCE_BENCH_ORDERS ?= 1000000
 # The API benchmark loads its own network (stores api-bench-*) once and
 # reuses it on later runs.
 API_BENCH_ORDERS ?= 1000000
+# The dashboard benchmark needs a database of its own: it loads its network
+# once and reuses it on later runs.
+MONITORING_BENCH_DATABASE_URL ?= postgres://postgres@127.0.0.1:5432/ponte_bench_monitoring
 bench: install
 	DJANGO_DEBUG=false DATABASE_URL=$${DATABASE_URL:-$(BENCH_DATABASE_URL)} $(BIN)/python manage.py bench $(BENCH_ARGS)
 	DJANGO_DEBUG=false DATABASE_URL=$${DATABASE_URL:-$(BENCH_DATABASE_URL)} $(BIN)/python manage.py bench_finance --orders=$(FINANCE_BENCH_ORDERS)
 	DJANGO_DEBUG=false DATABASE_URL=$${DATABASE_URL:-$(BENCH_DATABASE_URL)} $(BIN)/python manage.py bench_api --orders=$(API_BENCH_ORDERS)
+	DJANGO_DEBUG=false $(BIN)/python manage.py collectstatic --noinput --verbosity=0
+	DJANGO_DEBUG=false DATABASE_URL=$(MONITORING_BENCH_DATABASE_URL) $(BIN)/python manage.py monitoring_bench --reuse --output=docs/benchmarks.md
 
 lint: install
 	$(BIN)/ruff check .

@@ -52,7 +52,12 @@ def row_reason(row: dict) -> str:
 
 def decision_reason(decision) -> str:
     """Return the decision's reason, translated sentence by sentence."""
-    return translate_text(decision.reason, gettext)
+    return translate_reason(decision.reason)
+
+
+def translate_reason(text: str) -> str:
+    """Return a stored English reason, translated sentence by sentence."""
+    return translate_text(text, gettext)
 
 
 def decision_table(decision) -> dict:

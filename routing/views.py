@@ -631,9 +631,15 @@ def exception_reroute(request, pk):
         messages.warning(
             request,
             _("Order %(order)s still has no feasible location: %(reason)s")
-            % {"order": order_id, "reason": case.reason},
+            % {"order": order_id, "reason": routing_reason_text(case.reason)},
         )
     return redirect("routing:exceptions")
+
+
+def routing_reason_text(text: str) -> str:
+    from routing.explanations import translate_reason
+
+    return translate_reason(text)
 
 
 def locked_unassigned_lines(case: RoutingCase) -> list[tuple[int, int]]:
@@ -661,76 +667,24 @@ def nothing_to_route_message(order_id: str) -> str:
 
 
 def routing_decision_context(decision: RoutingDecision | None, user) -> dict:
-    """Build the context of `routing/_decision.html`: the candidate table for
-    HQ, and for a store user only `routing_explanation`, which leaves out other
-    stores' figures."""
+    """Build the context of `routing/_decision.html`. Its template tag builds
+    the candidate table for HQ and, for a store user, only the explanation,
+    which leaves out other stores' figures (`routing.explanations`)."""
     if decision is None:
         return {"decision": None}
-    is_hq = user_is_hq(user)
-    context = {
+    return {
         "decision": decision,
-        "is_hq": is_hq,
+        "is_hq": user_is_hq(user),
         "explanation": routing_explanation(decision, user),
         "deciding_step": step_label(decision.deciding_step),
     }
-    if is_hq:
-        # The engine stores the rows chosen first, then the finalists by rank,
-        # then the rejected in the order of the step that removed them.
-        candidates = decision.candidates or []
-        score_names = []
-        for candidate in candidates:
-            for name in candidate.get("scores") or {}:
-                if name not in score_names:
-                    score_names.append(name)
-        context["score_names"] = [step_label(name) for name in score_names]
-        context["candidates"] = [
-            {
-                **candidate,
-                "rejected_label": step_label(candidate.get("rejected_by")),
-                "score_list": [
-                    (candidate.get("scores") or {}).get(name) for name in score_names
-                ],
-            }
-            for candidate in candidates
-        ]
-    return context
 
 
 def routing_explanation(decision: RoutingDecision, user) -> str:
-    """Say where the order went and why, and how the user's own stores fared.
+    """Say where the order went and why; see `routing.explanations`."""
+    from routing.explanations import decision_explanation
 
-    The text contains no score or capacity figure of another store. A store
-    user gets the winners' names, the deciding step, and its own stores'
-    rejection reasons or ranks.
-    """
-    candidates = decision.candidates or []
-    chosen_ids = [c["location_id"] for c in candidates if c.get("chosen")]
-    if not chosen_ids:
-        chosen_ids = list(
-            decision.assignments.values_list("location_id", flat=True).distinct()
-        )
-    names = dict(Location.objects.filter(pk__in=chosen_ids).values_list("pk", "name"))
-    winners = ", ".join(names.get(pk, str(pk)) for pk in chosen_ids)
-    step = step_label(decision.deciding_step)
-
-    if decision.deciding_step == "manual":
-        sentences = [
-            _("HQ sent this order to %(locations)s by hand.") % {"locations": winners}
-        ]
-    elif not winners:
-        sentences = [_("No location could take this order, so HQ is handling it.")]
-    elif step:
-        sentences = [
-            _("Sent to %(locations)s, decided by the step “%(step)s”.")
-            % {"locations": winners, "step": step}
-        ]
-    else:
-        sentences = [_("Sent to %(locations)s.") % {"locations": winners}]
-
-    if not user_is_hq(user):
-        own_ids = set(visible_locations(user).values_list("pk", flat=True))
-        sentences.extend(own_store_outcomes(candidates, own_ids, names))
-    return " ".join(sentences)
+    return decision_explanation(decision, user)
 
 
 def own_store_outcomes(candidates: list[dict], own_ids: set[int], names) -> list[str]:

@@ -36,3 +36,9 @@ def routing_decision_view(context, routing: dict) -> dict:
     if routing.get("is_hq"):
         view.update(explanations.decision_table(decision))
     return view
+
+
+@register.filter
+def routing_reason(text: str) -> str:
+    """Translate a stored English routing reason, sentence by sentence."""
+    return explanations.translate_reason(text)

@@ -8,6 +8,7 @@ from django.core.management.base import BaseCommand, CommandError
 from django.db import connection
 
 from monitoring.bench import bench_run
+from orders.management.commands.bench import _database_create_if_missing
 from orders.models import Order
 
 
@@ -43,6 +44,7 @@ class Command(BaseCommand):
                 "The benchmark needs PostgreSQL: set DATABASE_URL to an empty "
                 "PostgreSQL database."
             )
+        _database_create_if_missing()
         call_command("migrate", interactive=False, verbosity=0)
         if Order.objects.exists() and not reuse:
             raise CommandError(
