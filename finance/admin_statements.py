@@ -8,6 +8,7 @@ from django.contrib import admin, messages
 from django.core.exceptions import PermissionDenied
 from django.shortcuts import redirect, render
 from django.urls import path, reverse
+from django.utils import timezone
 from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
 
@@ -20,11 +21,13 @@ from finance.models_statements import (
     StatementEvent,
     StatementLine,
 )
+from finance.services.ledger import LedgerError
 from finance.services.manual import user_may_approve
 from finance.services.reconciliation import (
     ProviderStatementInvalid,
     provider_statement_import,
 )
+from finance.services.reversals import chargeback_resolve
 from finance.services.statements import (
     StatementError,
     statement_approve,
@@ -117,6 +120,45 @@ class PayoutStatementAdmin(ViewOnlyAdmin):
     )
 
 
+def _chargeback_action(*, won: bool):
+    """Build an admin action that resolves the selected chargeback payables;
+    the posted transaction stores the user as its author."""
+
+    def action(modeladmin, request, queryset):
+        done = 0
+        for payable in queryset.order_by("pk"):
+            if payable.type != ProviderPayable.Type.CHARGEBACK:
+                modeladmin.message_user(
+                    request,
+                    _("Payable %(id)s is not a chargeback.") % {"id": payable},
+                    messages.ERROR,
+                )
+                continue
+            try:
+                chargeback_resolve(
+                    payable_id=payable.payable_id,
+                    won=won,
+                    occurred_at=timezone.now(),
+                    resolved_by=request.user,
+                )
+            except LedgerError as error:
+                modeladmin.message_user(request, str(error), messages.ERROR)
+            else:
+                done += 1
+        if done:
+            message = (
+                _("%(count)d chargebacks resolved as won.")
+                if won
+                else _("%(count)d chargebacks resolved as lost.")
+            )
+            modeladmin.message_user(
+                request, message % {"count": done}, messages.SUCCESS
+            )
+
+    action.allowed_permissions = ("finance",)
+    return action
+
+
 class ProviderPayableInline(ViewOnlyInline):
     model = ProviderPayable
     fields = ("payable_id", "paid_on", "type", "amount", "order_reference", "status")
@@ -193,3 +235,14 @@ class ProviderPayableAdmin(ViewOnlyAdmin):
     )
     list_filter = ("type", "status")
     search_fields = ("payable_id", "order_reference")
+    actions = ["chargeback_won", "chargeback_lost"]
+
+    def has_finance_permission(self, request):
+        return user_may_approve(request.user)
+
+    chargeback_won = admin.action(
+        description=gettext_lazy("Resolve chargebacks as won")
+    )(_chargeback_action(won=True))
+    chargeback_lost = admin.action(
+        description=gettext_lazy("Resolve chargebacks as lost")
+    )(_chargeback_action(won=False))

@@ -1,12 +1,15 @@
 """HQ's reconciliation page: upload a provider statement, see what did not
-match, and resolve a suspense item with a manual adjustment."""
+match, resolve a suspense item with a manual adjustment, and resolve a held
+chargeback as won or lost."""
 
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
 from django.contrib.auth.models import User
+from django.core.exceptions import PermissionDenied
 from django.db.models import Q
 from django.http import Http404
 from django.shortcuts import get_object_or_404, redirect, render
+from django.utils import timezone
 from django.utils.translation import gettext as _
 
 from finance.forms import AdjustmentForm
@@ -14,11 +17,16 @@ from finance.forms_statements import ProviderStatementForm
 from finance.models import SuspenseItem
 from finance.models_statements import ProviderStatementImport
 from finance.services.ledger import EntryLine, LedgerError
-from finance.services.manual import APPROVER_ROLES
+from finance.services.manual import APPROVER_ROLES, user_may_approve
 from finance.services.reconciliation import (
     ProviderStatementInvalid,
     provider_statement_import,
     suspense_resolve,
+)
+from finance.services.reversals import (
+    chargeback_payable_id,
+    chargeback_resolve,
+    chargebacks_held_open,
 )
 from franchises.access import user_is_hq
 
@@ -36,9 +44,42 @@ def _require_hq(user) -> None:
         raise Http404("No such page.")
 
 
+def _chargeback_resolve_post(request):
+    """Resolve the held chargeback named in the POST data as won or lost."""
+    if not user_may_approve(request.user):
+        raise PermissionDenied
+    payable_id = request.POST.get("chargeback", "")
+    outcome = request.POST.get("outcome", "")
+    if outcome not in ("won", "lost"):
+        messages.error(
+            request,
+            _("Invalid outcome %(outcome)s; choose won or lost.")
+            % {"outcome": outcome},
+        )
+        return redirect("finance:reconciliation")
+    try:
+        chargeback_resolve(
+            payable_id=payable_id,
+            won=outcome == "won",
+            occurred_at=timezone.now(),
+            resolved_by=request.user,
+        )
+    except LedgerError as error:
+        messages.error(request, str(error))
+    else:
+        if outcome == "won":
+            message = _("Chargeback of payable %(id)s resolved as won.")
+        else:
+            message = _("Chargeback of payable %(id)s resolved as lost.")
+        messages.success(request, message % {"id": payable_id})
+    return redirect("finance:reconciliation")
+
+
 @login_required
 def reconciliation(request):
     _require_hq(request.user)
+    if request.method == "POST" and "chargeback" in request.POST:
+        return _chargeback_resolve_post(request)
     form = ProviderStatementForm(request.POST or None, request.FILES or None)
     errors = []
     if request.method == "POST" and form.is_valid():
@@ -79,6 +120,11 @@ def reconciliation(request):
                 :RECENT_IMPORTS
             ],
             "suspense": suspense,
+            "chargebacks": [
+                (chargeback_payable_id(held), held)
+                for held in chargebacks_held_open()[:SUSPENSE_SHOWN]
+            ],
+            "may_resolve_chargebacks": user_may_approve(request.user),
         },
     )
 

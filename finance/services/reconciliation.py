@@ -16,7 +16,7 @@ import csv
 import io
 import logging
 from dataclasses import dataclass
-from datetime import date, datetime
+from datetime import date, datetime, time
 from decimal import Decimal
 
 from django.db import transaction
@@ -32,6 +32,7 @@ from finance.models_statements import (
 )
 from finance.services.ledger import EntryLine, LedgerError
 from finance.services.manual import adjustment_post
+from finance.services.reversals import chargeback_hold
 
 logger = logging.getLogger(__name__)
 
@@ -230,10 +231,55 @@ def provider_statement_import(
     return source
 
 
+def _chargeback_post(payable: Payable, order) -> tuple[list[LedgerEntry], str]:
+    """Post the hold of a chargeback payable on a settled order.
+
+    Returns the hold's provider-clearing entry to match, or no entry and the
+    reason the hold was rejected (no settled sale, or more than is left of it).
+    """
+    occurred_at = timezone.make_aware(datetime.combine(payable.paid_on, time.min))
+    try:
+        with transaction.atomic():
+            held = chargeback_hold(
+                order=order,
+                payable_id=payable.payable_id,
+                amount=payable.amount,
+                occurred_at=occurred_at,
+            )
+    except LedgerError as error:
+        return [], str(error)
+    entry = held.entries.get(
+        account__purpose=Account.Purpose.PROVIDER_CLEARING,
+        credit__gt=0,
+        payable_match__isnull=True,
+    )
+    return [entry], ""
+
+
 def _payable_store(payable: Payable, source) -> str:
     """Store one new payable, match it or send it to suspense; return
-    "matched" or "suspense"."""
+    "matched" or "suspense".
+
+    A chargeback on a known order first posts its hold (`chargeback_hold`),
+    which the payable then matches.
+    """
     from orders.models import Order
+
+    order = Order.objects.filter(vtex_order_id=payable.order_reference).first()
+    if payable.type == PayableType.CHARGEBACK and order is not None:
+        held_entries, hold_error = _chargeback_post(payable, order)
+        if held_entries:
+            _payable_create(payable, source, held_entries)
+            return "matched"
+        _payable_create(payable, source, [])
+        _suspense_add(
+            payable,
+            order=order,
+            reason=SuspenseItem.Reason.AMOUNT_MISMATCH,
+            details=_("The chargeback was not held: %(error)s") % {"error": hold_error},
+            candidates=[],
+        )
+        return "suspense"
 
     kinds, side = MATCH_RULES[payable.type]
     candidates = list(
@@ -254,26 +300,10 @@ def _payable_store(payable: Payable, source) -> str:
     else:
         matched = []
 
-    stored = ProviderPayable.objects.create(
-        payable_id=payable.payable_id,
-        paid_on=payable.paid_on,
-        type=payable.type,
-        amount=payable.amount,
-        order_reference=payable.order_reference,
-        status=(
-            ProviderPayable.Status.MATCHED
-            if matched
-            else ProviderPayable.Status.SUSPENSE
-        ),
-        source=source,
-    )
+    _payable_create(payable, source, matched)
     if matched:
-        PayableMatch.objects.bulk_create(
-            [PayableMatch(payable=stored, entry=entry) for entry in matched]
-        )
         return "matched"
 
-    order = Order.objects.filter(vtex_order_id=payable.order_reference).first()
     type_label = PayableType(payable.type).label
     if order is None:
         reason = SuspenseItem.Reason.UNMATCHED_PAYABLE
@@ -296,6 +326,33 @@ def _payable_store(payable: Payable, source) -> str:
             "order": payable.order_reference,
             "type": type_label,
         }
+    _suspense_add(
+        payable, order=order, reason=reason, details=details, candidates=candidates
+    )
+    return "suspense"
+
+
+def _payable_create(payable: Payable, source, matched: list[LedgerEntry]) -> None:
+    stored = ProviderPayable.objects.create(
+        payable_id=payable.payable_id,
+        paid_on=payable.paid_on,
+        type=payable.type,
+        amount=payable.amount,
+        order_reference=payable.order_reference,
+        status=(
+            ProviderPayable.Status.MATCHED
+            if matched
+            else ProviderPayable.Status.SUSPENSE
+        ),
+        source=source,
+    )
+    PayableMatch.objects.bulk_create(
+        [PayableMatch(payable=stored, entry=entry) for entry in matched]
+    )
+
+
+def _suspense_add(payable: Payable, *, order, reason, details, candidates) -> None:
+    amounts = [entry.debit or entry.credit for entry in candidates]
     SuspenseItem.objects.get_or_create(
         reference=f"payable:{payable.payable_id}",
         defaults={
@@ -310,7 +367,6 @@ def _payable_store(payable: Payable, source) -> str:
     logger.warning(
         "Payable %s sent to suspense (%s): %s", payable.payable_id, reason, details
     )
-    return "suspense"
 
 
 def suspense_resolve(

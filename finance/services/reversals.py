@@ -167,6 +167,7 @@ def shares_reverse(
     original: LedgerTransaction | None,
     balancing: str,
     reason: str = "",
+    created_by=None,
 ) -> bool:
     """Post one transaction that reverses part of the stored shares of the
     given (roles, item index) lines. A credit to the collecting entity's
@@ -235,6 +236,7 @@ def shares_reverse(
         roles=first_roles if len({r.pk for r, _i in roles_lines}) == 1 else None,
         original=original,
         reason=reason,
+        created_by=created_by,
         description=f"{Kind(kind).label} · {first_roles.order.vtex_order_id}",
     )
     if created:
@@ -381,18 +383,50 @@ def chargeback_hold(
     return posted
 
 
+def chargebacks_held_open():
+    """Return the held chargebacks that are neither won nor lost yet, oldest
+    first, each annotated with its `held_amount`."""
+    return (
+        LedgerTransaction.objects.filter(kind=Kind.CHARGEBACK_HELD)
+        .exclude(corrections__kind__in=(Kind.CHARGEBACK_WON, Kind.CHARGEBACK_LOST))
+        .select_related("order")
+        .annotate(held_amount=Sum("entries__debit"))
+        .order_by("occurred_at", "id")
+    )
+
+
+def chargeback_payable_id(held: LedgerTransaction) -> str:
+    """Return the provider's payable id of a chargeback-held transaction."""
+    return held.idempotency_key.removeprefix("chargeback:").removesuffix(":held")
+
+
 def chargeback_resolve(
-    *, payable_id: str, won: bool, occurred_at: datetime
+    *, payable_id: str, won: bool, occurred_at: datetime, resolved_by=None
 ) -> LedgerTransaction:
     """Settle a held chargeback. Won: the provider pays the amount back. Lost:
-    the order's stored shares are reversed pro rata for the amount."""
-    held = LedgerTransaction.objects.filter(
-        idempotency_key=chargeback_key(payable_id, "held")
-    ).first()
-    if held is None:
-        raise LedgerError(
-            _("No chargeback is held for payable %(id)s.") % {"id": payable_id}
+    the order's stored shares are reversed pro rata for the amount.
+
+    The posted transaction stores `resolved_by` as its author and its posting
+    time. Resolving again with the same outcome returns the stored transaction
+    and posts nothing; the other outcome raises LedgerError.
+    """
+    with transaction.atomic():
+        # The row lock serialises two resolutions of one chargeback, so the
+        # second sees the first one's transaction.
+        held = (
+            LedgerTransaction.objects.select_for_update()
+            .filter(idempotency_key=chargeback_key(payable_id, "held"))
+            .first()
         )
+        if held is None:
+            raise LedgerError(
+                _("No chargeback is held for payable %(id)s.") % {"id": payable_id}
+            )
+        posted = _chargeback_settle(held, payable_id, won, occurred_at, resolved_by)
+    return posted
+
+
+def _chargeback_settle(held, payable_id, won, occurred_at, resolved_by):
     outcome, other = ("won", "lost") if won else ("lost", "won")
     key = chargeback_key(payable_id, outcome)
     existing = LedgerTransaction.objects.filter(idempotency_key=key).first()
@@ -423,15 +457,17 @@ def chargeback_resolve(
             ],
             order=held.order,
             original=held,
+            created_by=resolved_by,
             description=f"{Kind.CHARGEBACK_WON.label} · {payable_id}",
         )
+        logger.info("Chargeback of payable %s won", payable_id)
         return posted
-    with transaction.atomic():
-        _chargeback_lose(held, key, amount, occurred_at)
+    _chargeback_lose(held, key, amount, occurred_at, resolved_by)
+    logger.info("Chargeback of payable %s lost", payable_id)
     return LedgerTransaction.objects.get(idempotency_key=key)
 
 
-def _chargeback_lose(held, key, amount, occurred_at) -> None:
+def _chargeback_lose(held, key, amount, occurred_at, resolved_by) -> None:
     lines = []
     for roles in OrderRoles.objects.filter(order=held.order).order_by("pk"):
         for index, sale in sorted(remaining_sale(roles).items()):
@@ -463,4 +499,5 @@ def _chargeback_lose(held, key, amount, occurred_at) -> None:
         occurred_at=occurred_at,
         original=held,
         balancing=Account.Purpose.CHARGEBACKS_HELD,
+        created_by=resolved_by,
     )
