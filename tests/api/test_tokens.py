@@ -9,6 +9,7 @@ from rest_framework.test import APIClient
 from api.models import ApiToken
 from api.tokens import token_revoke
 from tests.api.conftest import client_for, integration_for
+from tests.routing.test_pages import pt_br
 
 pytestmark = pytest.mark.django_db
 ASSIGNMENTS = "/api/v1/assignments/"
@@ -37,7 +38,7 @@ def test_unknown_token_is_401(db):
     response = client.get(ASSIGNMENTS)
 
     assert response.status_code == 401
-    assert response.json()["error"]["message"] == "Invalid or revoked token."
+    assert response.json()["error"]["message"] == pt_br("Invalid or revoked token.")
 
 
 def test_revoked_token_is_401(api_a):

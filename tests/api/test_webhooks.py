@@ -10,6 +10,7 @@ from django.urls import reverse
 from django.utils import timezone
 
 from api import webhooks
+from api.events import EVENT_TYPES
 from api.models import (
     WebhookAttempt,
     WebhookDelivery,
@@ -25,7 +26,7 @@ from tests.api.data import alert_make, statements_make
 from tests.api.receiver import Receiver
 from tests.finance.conftest import contracts, finance_network, franchisor  # noqa: F401
 from tests.orders.factories import OrderFactory
-from tests.routing.test_pages import make_assignment
+from tests.routing.test_pages import make_assignment, pt_br
 
 pytestmark = pytest.mark.django_db
 SECRET = "receiver-secret"
@@ -342,5 +343,11 @@ def test_subscription_rejects_unknown_event(store_a):
     with pytest.raises(ValidationError) as raised:
         subscription.full_clean()
 
-    assert "Unknown event type order.lost" in str(raised.value)
+    assert raised.value.message_dict["events"] == [
+        pt_br(
+            "Unknown event type %(unknown)s; choose from %(known)s.",
+            unknown="order.lost",
+            known=", ".join(EVENT_TYPES),
+        )
+    ]
     assert not WebhookSubscription.objects.exists()

@@ -12,6 +12,7 @@ from monitoring.models import (
     SlaRule,
 )
 from tests.factories import MembershipFactory, UserFactory
+from tests.routing.test_pages import pt_br
 
 
 @pytest.fixture
@@ -66,8 +67,12 @@ def test_rule_with_invalid_business_days_is_rejected(client, hq_user):
 
     assert response.status_code == 200
     assert (
-        "Invalid business days [7]: use a list of weekdays from 0 (Monday) to 6 "
-        "(Sunday)." in response.content.decode()
+        pt_br(
+            "Invalid business days %(value)s: use a list of weekdays from 0 (Monday) "
+            "to 6 (Sunday).",
+            value=[7],
+        )
+        in response.content.decode()
     )
     assert not SlaRule.objects.exists()
 
@@ -106,5 +111,5 @@ def test_webhook_preference_needs_url(store_a):
     with pytest.raises(ValidationError) as error:
         preference.full_clean()
 
-    assert error.value.message_dict["webhook_url"] == ["A webhook needs a URL."]
+    assert error.value.message_dict["webhook_url"] == [pt_br("A webhook needs a URL.")]
     assert not NotificationPreference.objects.exists()

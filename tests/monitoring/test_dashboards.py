@@ -16,6 +16,7 @@ from monitoring.models import Alert, SlaRule
 from monitoring.services.evaluation import rules_evaluate
 from routing.models import Assignment
 from tests.monitoring.conftest import make_assignment, make_rule
+from tests.routing.test_pages import pt_br
 
 State = Assignment.State
 SAO_PAULO = ZoneInfo("America/Sao_Paulo")
@@ -174,21 +175,29 @@ def test_named_periods_in_local_time(name, first, last):
 @pytest.mark.parametrize(
     ("first", "last", "message"),
     [
-        ("2026-03-10", "2026-03-01", "The period ends before it starts."),
+        ("2026-03-10", "2026-03-01", ("The period ends before it starts.", {})),
         (
             "10/03/2026",
             "2026-03-11",
-            "Invalid dates '10/03/2026' to '2026-03-11': use YYYY-MM-DD.",
+            (
+                "Invalid dates %(start)r to %(end)r: use YYYY-MM-DD.",
+                {"start": "10/03/2026", "end": "2026-03-11"},
+            ),
         ),
-        ("2024-01-01", "2026-01-01", "The period is longer than 366 days."),
+        (
+            "2024-01-01",
+            "2026-01-01",
+            ("The period is longer than %(days)d days.", {"days": 366}),
+        ),
     ],
 )
 def test_invalid_custom_period(first, last, message):
+    text, params = message
     with pytest.raises(kpis.PeriodError) as error:
         kpis.period_for(
             "custom", zone=SAO_PAULO, now=timezone.now(), first_day=first, last_day=last
         )
-    assert str(error.value) == message
+    assert str(error.value) == pt_br(text, **params)
 
 
 def test_percentile_matches_linear_interpolation():
@@ -236,7 +245,7 @@ def test_store_dashboard_invalid_period_shows_error(client, manager_a):
     )
 
     assert response.status_code == 200
-    assert "The period ends before it starts." in response.content.decode()
+    assert pt_br("The period ends before it starts.") in response.content.decode()
 
 
 def test_store_user_cannot_see_other_store(client, manager_b, store_a):
@@ -330,7 +339,7 @@ def test_acknowledging_twice_shows_error(client, manager_a, alerts_ab):
     response = client.post(url, follow=True)
 
     assert (
-        f"Alert {alerts_ab['a'].pk} is no longer open; reload the page."
+        pt_br("Alert %(id)s is no longer open; reload the page.", id=alerts_ab["a"].pk)
         in response.content.decode()
     )
     assert alerts_ab["a"].events.count() == 2

@@ -14,6 +14,7 @@ from orders.models import QuarantinedDocument
 from routing.models import Assignment, RoutingCase
 from tests.monitoring.conftest import make_assignment, make_rule
 from tests.orders.factories import OrderFactory
+from tests.routing.test_pages import pt_br
 
 NOW = datetime(2026, 3, 10, 15, 0, tzinfo=UTC)
 Kind = SlaRule.Kind
@@ -359,9 +360,10 @@ def test_hook_url_different_at_vtex(db):
 
     rules_evaluate(now=NOW)
 
-    assert Alert.objects.get().message == (
-        "The hook at VTEX posts to https://old.example.com/vtex/hook/ instead of "
-        "https://ponte.example.com/vtex/hook/."
+    assert Alert.objects.get().message == pt_br(
+        "The hook at VTEX posts to %(url)s instead of %(expected)s.",
+        url="https://old.example.com/vtex/hook/",
+        expected="https://ponte.example.com/vtex/hook/",
     )
 
 
@@ -369,8 +371,8 @@ def test_feed_missing_statuses_then_fixed(db):
     _check(NOW, feed_config={"filter": {"status": ["invoiced"]}, "quantity": 0})
     make_rule(Kind.FEED_CONFIG, expected={"statuses": ["canceled", "invoiced"]})
     rules_evaluate(now=NOW)
-    assert Alert.objects.get().message == (
-        "The feed at VTEX leaves out statuses: canceled."
+    assert Alert.objects.get().message == pt_br(
+        "The feed at VTEX leaves out statuses: %(statuses)s.", statuses="canceled"
     )
 
     _check(

@@ -27,6 +27,7 @@ from monitoring.tasks import delivery_deliver_task, notifications_deliver_task
 from monitoring.webhooks import webhook_signature, webhook_signature_valid
 from tests.factories import MembershipFactory, UserFactory
 from tests.monitoring.conftest import make_assignment
+from tests.routing.test_pages import pt_br
 
 Channel = NotificationPreference.Channel
 Status = NotificationDelivery.Status
@@ -143,7 +144,9 @@ def test_statement_ready_hook(store_a, email_preference):
 
     notification = Notification.objects.get()
     assert notification.kind == "statement_ready"
-    assert notification.subject == "Statement ready for 03/2026"
+    assert notification.subject == pt_br(
+        "Statement ready for %(period)s", period="03/2026"
+    )
 
 
 def test_quiet_hours_delay_delivery(store_a):

@@ -7,6 +7,7 @@ from monitoring.models import Alert, SlaRule, SyncCheck
 from monitoring.services.evaluation import rules_evaluate
 from monitoring.services.sync_health import sync_check
 from tests.monitoring.conftest import make_rule
+from tests.routing.test_pages import pt_br
 
 HOOK_URL = "https://ponte.example.com/vtex/hook/"
 
@@ -21,7 +22,7 @@ def _configure_hook(simulator, token):
 def test_check_reports_missing_hook(vtex):
     check = sync_check()
 
-    assert check.hook_error == "No hook is configured at VTEX."
+    assert check.hook_error == pt_br("No hook is configured at VTEX.")
     assert check.feed_error == ""
     assert check.feed_backlog == 0
     assert check.responses == 2
@@ -51,7 +52,7 @@ def test_wrong_hook_token_opens_alert(vtex):
     sync_check()
     rules_evaluate()
 
-    assert Alert.objects.get().message == (
+    assert Alert.objects.get().message == pt_br(
         "The hook at VTEX does not send Ponte's X-Ponte-Hook-Token."
     )
 
