@@ -9,6 +9,7 @@ from finance.models import LedgerEntry, LedgerTransaction
 from finance.services.ledger import account_get
 from franchises.models import Membership
 from tests.factories import MembershipFactory, UserFactory
+from tests.finance.conftest import pt_br
 
 pytestmark = pytest.mark.django_db
 
@@ -72,7 +73,11 @@ def test_unbalanced_adjustment_writes_nothing(client, accounts):
 
     assert response.status_code == 200
     assert response.context["form"].non_field_errors() == [
-        "The transaction is unbalanced: debits 3.50, credits 3.40."
+        pt_br(
+            "The transaction is unbalanced: debits %(debit)s, credits %(credit)s.",
+            debit="3.50",
+            credit="3.40",
+        )
     ]
     assert LedgerTransaction.objects.count() == 0
     assert LedgerEntry.objects.count() == 0

@@ -11,8 +11,13 @@ from finance.models import Contract
 from finance.services.contracts import contract_in_force, contract_save
 from franchises.models import Membership
 from tests.factories import MembershipFactory, UserFactory
+from tests.finance.conftest import pt_br
 
 pytestmark = pytest.mark.django_db
+OVERLAP_MESSAGE = (
+    "The validity overlaps contract %(other)s of the same legal entity; end that "
+    "contract first or change the dates."
+)
 
 
 @pytest.fixture
@@ -57,10 +62,7 @@ def test_overlapping_validity_rejected(store_a, valid_from, valid_until):
             )
         )
 
-    assert error.value.messages == [
-        f"The validity overlaps contract {existing} of the same legal entity; end "
-        "that contract first or change the dates."
-    ]
+    assert error.value.messages == [pt_br(OVERLAP_MESSAGE, other=existing)]
     assert Contract.objects.count() == 1
 
 
@@ -93,7 +95,7 @@ def test_end_before_start_rejected(store_a):
         )
 
     assert error.value.message_dict["valid_until"] == [
-        "The end date must be after the start date."
+        pt_br("The end date must be after the start date.")
     ]
     assert Contract.objects.count() == 0
 
@@ -155,7 +157,7 @@ def test_finance_edits_contract_in_admin_with_history(finance_client, store_a):
 
 
 def test_admin_rejects_overlap_and_writes_nothing(finance_client, store_a):
-    Contract.objects.create(
+    existing = Contract.objects.create(
         legal_entity=store_a.legal_entity, valid_from=date(2026, 1, 1)
     )
     url = reverse("admin:finance_contract_add")
@@ -181,7 +183,9 @@ def test_admin_rejects_overlap_and_writes_nothing(finance_client, store_a):
     response = finance_client.post(url, form)
 
     assert response.status_code == 200
-    assert "The validity overlaps contract" in response.content.decode()
+    assert response.context["adminform"].form.non_field_errors() == [
+        pt_br(OVERLAP_MESSAGE, other=existing)
+    ]
     assert Contract.objects.count() == 1
 
 

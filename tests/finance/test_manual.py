@@ -10,9 +10,13 @@ from finance.services.manual import account_balance, adjustment_post, payout_pos
 from finance.services.posting import order_part_settle
 from franchises.models import Membership
 from tests.factories import MembershipFactory, UserFactory
-from tests.finance.conftest import INVOICED_AT, order_make, part_make
+from tests.finance.conftest import INVOICED_AT, order_make, part_make, pt_br
 
 pytestmark = pytest.mark.django_db
+INVALID_PAYOUT = (
+    "Invalid payout of %(amount)s to %(entity)s: it must be positive and at most "
+    "the %(owed)s owed."
+)
 
 
 @pytest.fixture
@@ -66,8 +70,8 @@ def test_payout_reduces_what_is_owed(finance_network):
     ("amount", "reference", "message"),
     [
         ("10.00", " ", "A payout needs a reference, such as the transfer id."),
-        ("0.00", "TED-2", "Invalid payout of 0.00 to "),
-        ("182.01", "TED-2", "at most the 182.00 owed."),
+        ("0.00", "TED-2", INVALID_PAYOUT),
+        ("182.01", "TED-2", INVALID_PAYOUT),
     ],
 )
 def test_invalid_payout_rejected(finance_network, amount, reference, message):
@@ -84,7 +88,9 @@ def test_invalid_payout_rejected(finance_network, amount, reference, message):
             occurred_at=INVOICED_AT,
         )
 
-    assert message in str(error.value)
+    # The reference message has no placeholders, so the parameters leave it as is.
+    expected = pt_br(message, amount=amount, entity=store_b.legal_entity, owed="182.00")
+    assert str(error.value) == expected
     assert LedgerTransaction.objects.count() == before
 
 
@@ -110,20 +116,25 @@ def test_invalid_adjustment_rejected(finance_network, finance_users, manager_a):
     author, approver = finance_users
     franchisor = finance_network["franchisor"]
     cases = [
-        ({"reference": ""}, "An adjustment needs a reference."),
-        ({"reason": "  "}, "An adjustment needs a reason."),
-        ({"approved_by": None}, "An adjustment needs an approver."),
+        ({"reference": ""}, pt_br("An adjustment needs a reference.")),
+        ({"reason": "  "}, pt_br("An adjustment needs a reason.")),
+        ({"approved_by": None}, pt_br("An adjustment needs an approver.")),
         (
             {"approved_by": author},
-            "The approver must be someone other than the author of the adjustment.",
+            pt_br(
+                "The approver must be someone other than the author of the adjustment."
+            ),
         ),
         (
             {"approved_by": manager_a},
-            "gerente-a may not approve adjustments: only HQ finance may.",
+            pt_br(
+                "%(user)s may not approve adjustments: only HQ finance may.",
+                user="gerente-a",
+            ),
         ),
         (
             {"entries": fee_entries(franchisor)[:1]},
-            "A transaction needs at least two entries; got 1.",
+            pt_br("A transaction needs at least two entries; got %(count)d.", count=1),
         ),
     ]
     for change, message in cases:

@@ -10,7 +10,7 @@ from django.urls import reverse
 
 from finance.models import Contract, LedgerTransaction
 from finance.services.posting import order_part_settle
-from tests.finance.conftest import EXAMPLE_TERMS, order_make, part_make
+from tests.finance.conftest import EXAMPLE_TERMS, order_make, part_make, pt_br
 
 pytestmark = pytest.mark.django_db
 
@@ -168,24 +168,26 @@ def test_preview_allocates_coupon(client, hq_user, finance_network):
 
 
 @pytest.mark.parametrize(
-    ("changes", "field", "message"),
+    ("changes", "field", "message", "params"),
     [
-        ({"lines": ""}, "lines", "Este campo é obrigatório."),
+        ({"lines": ""}, "lines", "This field is required.", {}),
         (
             {"lines": "10,00\nabc"},
             "lines",
-            "Line 2: abc is not an amount; write it as 99,90.",
+            "Line %(number)d: %(value)s is not an amount; write it as 99,90.",
+            {"number": 2, "value": "abc"},
         ),
-        ({"lines": "0\n0"}, "lines", "At least one line must be above zero."),
+        ({"lines": "0\n0"}, "lines", "At least one line must be above zero.", {}),
         (
             {"lines": "5,00", "discount": "6,00"},
             "discount",
-            "The discount 6.00 exceeds the lines' total 5.00.",
+            "The discount %(discount)s exceeds the lines' total %(total)s.",
+            {"discount": "6.00", "total": "5.00"},
         ),
     ],
 )
 def test_preview_rejects_invalid_input(
-    client, hq_user, finance_network, changes, field, message
+    client, hq_user, finance_network, changes, field, message, params
 ):
     store_a, store_b = finance_network["a"], finance_network["b"]
     contract = store_b.legal_entity.contracts.get()
@@ -197,7 +199,7 @@ def test_preview_rejects_invalid_input(
 
     assert response.status_code == 200
     assert response.context["preview"] is None
-    assert response.context["form"].errors[field] == [message]
+    assert response.context["form"].errors[field] == [pt_br(message, **params)]
     assert LedgerTransaction.objects.count() == 0
 
 

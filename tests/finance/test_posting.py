@@ -30,7 +30,13 @@ from finance.services.posting import order_cancel_settle, order_part_settle
 from franchises.access import visible_orders
 from orders.models import OrderLocation
 from tests.factories import LocationFactory
-from tests.finance.conftest import INVOICED_AT, nfe_key, order_make, part_make
+from tests.finance.conftest import (
+    INVOICED_AT,
+    nfe_key,
+    order_make,
+    part_make,
+    pt_br,
+)
 
 pytestmark = pytest.mark.django_db
 
@@ -340,26 +346,44 @@ def test_posting_into_closed_period_is_rejected(finance_network):
     assert LedgerTransaction.objects.count() == 0
 
 
+# In `params`, "account" is the purpose of the franchisor's account that the
+# message names.
 @pytest.mark.parametrize(
-    ("entries", "message"),
+    ("entries", "message", "params"),
     [
-        ([("cash", "1.00", "0")], "A transaction needs at least two entries; got 1."),
+        (
+            [("cash", "1.00", "0")],
+            "A transaction needs at least two entries; got %(count)d.",
+            {"count": 1},
+        ),
         (
             [("cash", "1.00", "0"), ("payment_fees", "0", "0.99")],
-            "The transaction is unbalanced: debits 1.00, credits 0.99.",
+            "The transaction is unbalanced: debits %(debit)s, credits %(credit)s.",
+            {"debit": "1.00", "credit": "0.99"},
         ),
         (
             [("cash", "1.00", "1.00"), ("payment_fees", "0", "0")],
-            "Each entry is either a debit or a credit: ",
+            "Each entry is either a debit or a credit: %(account)s has %(debit)s "
+            "and %(credit)s.",
+            {"account": "cash", "debit": "1.00", "credit": "1.00"},
         ),
         (
             [("cash", "1.001", "0"), ("payment_fees", "0", "1.001")],
-            "Invalid amount 1.001 on ",
+            "Invalid amount %(amount)s on %(account)s: amounts are positive and in "
+            "centavos.",
+            {"amount": "1.001", "account": "cash"},
         ),
     ],
 )
-def test_unbalanced_or_invalid_entries_rejected(finance_network, entries, message):
+def test_unbalanced_or_invalid_entries_rejected(
+    finance_network, entries, message, params
+):
     franchisor = finance_network["franchisor"]
+    if "account" in params:
+        params = {
+            **params,
+            "account": account_get(legal_entity=franchisor, purpose=params["account"]),
+        }
     lines = [
         EntryLine(
             account_get(legal_entity=franchisor, purpose=purpose),
@@ -378,7 +402,7 @@ def test_unbalanced_or_invalid_entries_rejected(finance_network, entries, messag
             entries=lines,
         )
 
-    assert str(error.value).startswith(message)
+    assert str(error.value) == pt_br(message, **params)
     assert LedgerTransaction.objects.count() == 0
     assert LedgerEntry.objects.count() == 0
 

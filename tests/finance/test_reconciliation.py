@@ -23,7 +23,7 @@ from finance.services.reconciliation import (
 )
 from franchises.models import Membership
 from tests.factories import MembershipFactory, UserFactory
-from tests.finance.conftest import order_make, part_make
+from tests.finance.conftest import order_make, part_make, pt_br
 
 pytestmark = pytest.mark.django_db
 
@@ -265,7 +265,7 @@ def test_suspense_resolved_by_adjustment(order, finance_users, finance_network):
     assert adjustment.idempotency_key == f"adjustment:suspense-{item.pk}"
     assert adjustment.approved_by == approver
 
-    with translation.override("en"), pytest.raises(LedgerError) as error:
+    with pytest.raises(LedgerError) as error:
         suspense_resolve(
             item_id=item.pk,
             entries=entries,
@@ -273,7 +273,9 @@ def test_suspense_resolved_by_adjustment(order, finance_users, finance_network):
             created_by=author,
             approved_by=approver,
         )
-    assert str(error.value) == f"Suspense item {item} is already resolved."
+    assert str(error.value) == pt_br(
+        "Suspense item %(item)s is already resolved.", item=item
+    )
     assert LedgerTransaction.objects.filter(kind="adjustment").count() == 1
 
 

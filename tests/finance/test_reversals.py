@@ -13,9 +13,17 @@ from finance.services.reversals import (
     chargeback_resolve,
     order_return_settle,
 )
-from tests.finance.conftest import INVOICED_AT, order_make, part_make
+from tests.finance.conftest import INVOICED_AT, order_make, part_make, pt_br
 
 pytestmark = pytest.mark.django_db
+UNITS_LEFT = (
+    "Item %(index)s of order %(order)s has %(left)s units left to return; "
+    "%(qty)s requested."
+)
+INVALID_CHARGEBACK = (
+    "Invalid chargeback amount %(amount)s for order %(order)s: it must be "
+    "positive and at most the %(paid)s still settled."
+)
 
 
 @pytest.fixture
@@ -101,17 +109,27 @@ def test_repeated_return_posts_once(settled):
 
 
 @pytest.mark.parametrize(
-    ("return_id", "lines", "message"),
+    ("return_id", "lines", "message", "params"),
     [
-        ("", [(0, 1)], "A return needs an id, such as its input invoice number."),
-        ("NFD-9", [], "A return needs at least one line."),
-        ("NFD-9", [(0, 0)], "Returned quantity of item 0 must be positive, got 0."),
-        ("NFD-9", [(0, 4)], "has 3 units left to return; 4 requested."),
-        ("NFD-9", [(0, 2), (0, 2)], "has 3 units left to return; 4 requested."),
-        ("NFD-9", [(7, 1)], "Item 7 of order"),
+        (
+            "",
+            [(0, 1)],
+            "A return needs an id, such as its input invoice number.",
+            {},
+        ),
+        ("NFD-9", [], "A return needs at least one line.", {}),
+        (
+            "NFD-9",
+            [(0, 0)],
+            "Returned quantity of item %(index)s must be positive, got %(qty)s.",
+            {"index": 0, "qty": 0},
+        ),
+        ("NFD-9", [(0, 4)], UNITS_LEFT, {"index": 0, "left": 3, "qty": 4}),
+        ("NFD-9", [(0, 2), (0, 2)], UNITS_LEFT, {"index": 0, "left": 3, "qty": 4}),
+        ("NFD-9", [(7, 1)], UNITS_LEFT, {"index": 7, "left": 0, "qty": 1}),
     ],
 )
-def test_invalid_return_rejected(settled, return_id, lines, message):
+def test_invalid_return_rejected(settled, return_id, lines, message, params):
     before = LedgerTransaction.objects.count(), LineShare.objects.count()
 
     with pytest.raises(LedgerError) as error:
@@ -119,7 +137,9 @@ def test_invalid_return_rejected(settled, return_id, lines, message):
             roles=settled, return_id=return_id, lines=lines, occurred_at=INVOICED_AT
         )
 
-    assert message in str(error.value)
+    # Messages without an %(order)s placeholder ignore the order id.
+    expected = pt_br(message, order=settled.order.vtex_order_id, **params)
+    assert str(error.value) == expected
     assert (LedgerTransaction.objects.count(), LineShare.objects.count()) == before
 
 
@@ -160,15 +180,17 @@ def test_chargeback_won_returns_money(settled):
     assert shares_of(settled) == Decimal("325.00")
     with pytest.raises(LedgerError) as error:
         chargeback_resolve(payable_id="pay-78", won=False, occurred_at=INVOICED_AT)
-    assert str(error.value) == "The chargeback of payable pay-78 was already won."
+    assert str(error.value) == pt_br(
+        "The chargeback of payable %(id)s was already won.", id="pay-78"
+    )
 
 
 @pytest.mark.parametrize(
     ("payable_id", "amount", "message"),
     [
         ("", "1.00", "A chargeback needs the provider's payable id."),
-        ("pay-1", "0.00", "Invalid chargeback amount 0.00 for order"),
-        ("pay-1", "325.01", "at most the 325.00 still settled."),
+        ("pay-1", "0.00", INVALID_CHARGEBACK),
+        ("pay-1", "325.01", INVALID_CHARGEBACK),
     ],
 )
 def test_invalid_chargeback_rejected(settled, payable_id, amount, message):
@@ -182,7 +204,11 @@ def test_invalid_chargeback_rejected(settled, payable_id, amount, message):
             occurred_at=INVOICED_AT,
         )
 
-    assert message in str(error.value)
+    # The payable id message has no placeholders, so the parameters leave it as is.
+    expected = pt_br(
+        message, amount=amount, order=settled.order.vtex_order_id, paid="325.00"
+    )
+    assert str(error.value) == expected
     assert LedgerTransaction.objects.count() == before
 
 
@@ -190,7 +216,9 @@ def test_resolving_unknown_chargeback_rejected(settled):
     with pytest.raises(LedgerError) as error:
         chargeback_resolve(payable_id="nope", won=True, occurred_at=INVOICED_AT)
 
-    assert str(error.value) == "No chargeback is held for payable nope."
+    assert str(error.value) == pt_br(
+        "No chargeback is held for payable %(id)s.", id="nope"
+    )
 
 
 def test_reversing_entries_point_at_originals(settled):
