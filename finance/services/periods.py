@@ -14,14 +14,16 @@ closing by a crash is finished by the next run.
 import logging
 import time
 from collections import defaultdict
-from datetime import date
+from datetime import date, timedelta
 
 from django.db import connection, transaction
 from django.db.models import F
 from django.utils import timezone
+from django.utils.translation import gettext as _
 
 from finance.models import SettlementPeriod
 from finance.models_statements import PeriodCloseRun
+from finance.services.ledger import local_date
 
 logger = logging.getLogger(__name__)
 
@@ -39,10 +41,37 @@ TOTALS_TABLE = "finance_close_totals"
 Status = SettlementPeriod.Status
 
 
+class PeriodCloseError(ValueError):
+    """A close that may not run; the message says why."""
+
+
+def cutoff_error(cutoff: date) -> str:
+    """Return why `cutoff` may not close periods, or "" when it may.
+
+    A period still running (ending today or later, in the network's time
+    zone) keeps receiving entries, so closing it would move them to the next
+    period.
+    """
+    today = local_date(timezone.now())
+    if cutoff >= today:
+        return _(
+            "Only periods that ended before today (%(today)s) can close; "
+            "choose %(yesterday)s or an earlier date."
+        ) % {
+            "today": today.strftime("%d/%m/%Y"),
+            "yesterday": (today - timedelta(days=1)).strftime("%d/%m/%Y"),
+        }
+    return ""
+
+
 def period_close_run_start(*, cutoff: date, requested_by=None) -> PeriodCloseRun:
     """Record a close of every open period ending on or before `cutoff` and
     queue the background job that performs it once this transaction commits."""
     from finance.tasks_statements import period_close_task
+
+    error = cutoff_error(cutoff)
+    if error:
+        raise PeriodCloseError(error)
 
     run = PeriodCloseRun.objects.create(cutoff=cutoff, requested_by=requested_by)
     transaction.on_commit(lambda: period_close_task.delay(run.pk))
