@@ -412,7 +412,7 @@ def chargeback_resolve(
     """
     with transaction.atomic():
         # The row lock serialises two resolutions of one chargeback, so the
-        # second sees the first one's transaction.
+        # second finds the first one's transaction and posts nothing.
         held = (
             LedgerTransaction.objects.select_for_update()
             .filter(idempotency_key=chargeback_key(payable_id, "held"))
