@@ -9,7 +9,12 @@ from django.db.models import Q, QuerySet
 from django.http import Http404
 
 from finance.models import LedgerEntry, LedgerTransaction
-from franchises.access import user_is_hq, visible_legal_entities, visible_locations
+from franchises.access import (
+    user_is_hq,
+    visible_legal_entities,
+    visible_locations,
+    visible_payee_entities,
+)
 
 
 def visible_entries(user) -> QuerySet[LedgerEntry]:
@@ -18,7 +23,13 @@ def visible_entries(user) -> QuerySet[LedgerEntry]:
         return entries
     return entries.filter(
         account__legal_entity__in=visible_legal_entities(user)
-    ).filter(Q(location__isnull=True) | Q(location__in=visible_locations(user)))
+    ).filter(
+        Q(location__in=visible_locations(user))
+        | Q(
+            location__isnull=True,
+            account__legal_entity__in=visible_payee_entities(user),
+        )
+    )
 
 
 def transaction_for_user_or_404(user, *, pk: int):

@@ -1,8 +1,8 @@
 """Reads of payout statements scoped to what a user may see.
 
-HQ roles see every statement. A store role sees the statements of the legal
-entities of its locations (`franchises.access.visible_legal_entities`); every
-statement page and export goes through `statement_for_user_or_404`.
+HQ roles see every statement. A store role sees the statements of the
+franchisee entities of its locations (`franchises.access.visible_payee_entities`);
+every statement page and export goes through `statement_for_user_or_404`.
 """
 
 from django.db.models import QuerySet
@@ -11,14 +11,14 @@ from django.http import Http404
 from finance.models import Account, LedgerEntry
 from finance.models_statements import PayoutStatement
 from finance.selectors import visible_entries
-from franchises.access import user_is_hq, visible_legal_entities
+from franchises.access import user_is_hq, visible_payee_entities
 
 
 def visible_statements(user) -> QuerySet[PayoutStatement]:
     statements = PayoutStatement.objects.select_related("legal_entity", "period")
     if user_is_hq(user):
         return statements
-    return statements.filter(legal_entity__in=visible_legal_entities(user))
+    return statements.filter(legal_entity__in=visible_payee_entities(user))
 
 
 def statement_for_user_or_404(user, *, pk: int) -> PayoutStatement:

@@ -100,6 +100,19 @@ def visible_legal_entities(user: User | AnonymousUser) -> QuerySet[LegalEntity]:
     )
 
 
+def visible_payee_entities(user: User | AnonymousUser) -> QuerySet[LegalEntity]:
+    """Return the legal entities whose payout statements and entity-wide
+    ledger entries the user may see.
+
+    A store role sees its franchisee entity's. A store the franchisor owns
+    sees none of the franchisor's: those accounts hold the network's
+    commission and royalty revenue and other stores' orders.
+    """
+    if user_is_hq(user):
+        return LegalEntity.objects.all()
+    return visible_legal_entities(user).exclude(kind=LegalEntity.Kind.FRANCHISOR)
+
+
 def visible_orders(user: User | AnonymousUser):
     """Orders the user may see, as a queryset without duplicates."""
     from orders.models import Order, OrderLocation
