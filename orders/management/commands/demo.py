@@ -42,12 +42,16 @@ class Command(BaseCommand):
         )
 
     def handle(self, *args, port, simulator_port, orders, rate, **options):
+        from finance.demo import demo_finance_load
         from franchises.demo_network import DEMO_LOGINS
+        from monitoring.demo import demo_monitoring_load
         from routing.demo import demo_routing_load
 
         call_command("migrate", interactive=False, verbosity=0)
         call_command("load_demo_network")
         self.stdout.write(f"Demo routing: {demo_routing_load()}")
+        self.stdout.write(f"Demo finance: {demo_finance_load()}")
+        self.stdout.write(f"Demo monitoring: {demo_monitoring_load()}")
 
         web_url = f"http://127.0.0.1:{port}"
         simulator_url = f"http://127.0.0.1:{simulator_port}"
