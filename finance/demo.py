@@ -21,6 +21,12 @@ DEMO_TERMS = {
     "rounding": Contract.Rounding.HALF_EVEN,
     "settlement_period": Contract.PeriodLength.WEEKLY,
 }
+# A logistics partner's DC pays no royalty or marketing fund.
+PARTNER_TERMS = {
+    **DEMO_TERMS,
+    "royalty_percent": Decimal("0"),
+    "marketing_fund_percent": Decimal("0"),
+}
 DEMO_VALID_FROM = date(2026, 1, 1)
 
 
@@ -30,11 +36,13 @@ def demo_finance_load() -> dict[str, int]:
     it owns. Returns how many contracts were created."""
     created = 0
     with transaction.atomic():
-        for entity in LegalEntity.objects.exclude(
-            kind=LegalEntity.Kind.LOGISTICS_PARTNER
-        ).filter(contracts__isnull=True):
+        for entity in LegalEntity.objects.filter(contracts__isnull=True):
+            if entity.kind == LegalEntity.Kind.LOGISTICS_PARTNER:
+                terms = PARTNER_TERMS
+            else:
+                terms = DEMO_TERMS
             Contract.objects.create(
-                legal_entity=entity, valid_from=DEMO_VALID_FROM, **DEMO_TERMS
+                legal_entity=entity, valid_from=DEMO_VALID_FROM, **terms
             )
             created += 1
     return {"contracts": created}

@@ -16,8 +16,7 @@ def test_demo_gives_every_store_a_contract_once():
     first = demo_finance_load()
     second = demo_finance_load()
 
-    entities = LegalEntity.objects.exclude(kind=LegalEntity.Kind.LOGISTICS_PARTNER)
-    assert first == {"contracts": entities.count()}
+    assert first == {"contracts": LegalEntity.objects.count()}
     assert second == {"contracts": 0}
     for location in Location.objects.select_related("legal_entity"):
         contract = contract_in_force(
