@@ -248,6 +248,8 @@ def _chargeback_post(payable: Payable, order) -> tuple[list[LedgerEntry], str]:
             )
     except LedgerError as error:
         return [], str(error)
+    # NOTE: a hold posted for this payable id by another caller and already
+    # matched by a different payable raises LedgerEntry.DoesNotExist here.
     entry = held.entries.get(
         account__purpose=Account.Purpose.PROVIDER_CLEARING,
         credit__gt=0,
