@@ -381,7 +381,9 @@ def assignment_action(request, pk, action):
         arguments = form.cleaned_data
 
     try:
-        ACTIONS[action].service(assignment=assignment, user=request.user, **arguments)
+        moved = ACTIONS[action].service(
+            assignment=assignment, user=request.user, **arguments
+        )
     except TransitionError as error:
         logger.info(
             "Assignment %s of order %s: %s by user %s failed: %s",
@@ -402,6 +404,19 @@ def assignment_action(request, pk, action):
         request.user.pk,
     )
     messages.success(request, ACTIONS[action].success % {"order": order_id})
+    if getattr(moved, "invoice_issuer_mismatch", False):
+        messages.warning(
+            request,
+            _(
+                "The NF-e key was issued by CNPJ %(issuer)s, not by your company's "
+                "CNPJ %(own)s. HQ finance will check it; if the key is wrong, "
+                "tell HQ."
+            )
+            % {
+                "issuer": cnpj_mask(moved.invoice_issuer_cnpj),
+                "own": cnpj_mask(moved.location.legal_entity.cnpj),
+            },
+        )
     return redirect(back)
 
 

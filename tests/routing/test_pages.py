@@ -14,6 +14,7 @@ from django.urls import reverse
 from django.utils import timezone, translation
 from django.utils.translation import gettext, ngettext
 
+from franchises.cnpj import cnpj_mask
 from franchises.models import Location, Membership
 from orders.models import OrderLocation
 from routing.forms import parse_brl_amount
@@ -462,11 +463,43 @@ def test_invoice_with_valid_key_and_comma_value(client, manager_a, store_a):
     assert assignment.invoice_number == "1234"
     assert assignment.invoice_key == VALID_NFE_KEY
     assert assignment.invoice_value == Decimal("1245.60")
-    assert flashed(response) == [
+    # The key's CNPJ is not store A's, so a warning follows; see below.
+    assert flashed(response)[:1] == [
         pt_br(
             "Invoice recorded for order %(order)s.",
             order=assignment.order.vtex_order_id,
         )
+    ]
+
+
+def test_invoice_with_other_company_key_warns_store(client, manager_a, store_a):
+    assignment = make_assignment(store_a, state=State.SHIPPED, items=(("2001", 1),))
+    log_in(client, manager_a)
+
+    response = client.post(
+        action_url(assignment, "invoice"),
+        {
+            "invoice_number": "77",
+            "invoice_key": VALID_NFE_KEY,
+            "invoice_value": "50,00",
+        },
+    )
+
+    assignment.refresh_from_db()
+    assert assignment.state == State.INVOICED
+    assert assignment.invoice_issuer_mismatch is True
+    assert flashed(response) == [
+        pt_br(
+            "Invoice recorded for order %(order)s.",
+            order=assignment.order.vtex_order_id,
+        ),
+        pt_br(
+            "The NF-e key was issued by CNPJ %(issuer)s, not by your company's "
+            "CNPJ %(own)s. HQ finance will check it; if the key is wrong, "
+            "tell HQ.",
+            issuer="11.222.333/0001-81",
+            own=cnpj_mask(store_a.legal_entity.cnpj),
+        ),
     ]
 
 
