@@ -1,10 +1,31 @@
 import django_filters
+from django import forms
 
 from finance.models import LedgerEntry
 from finance.models_statements import PayoutStatement
 from monitoring.models import Alert, Severity
 from orders.models import Order
 from routing.models import Assignment, RoutingPolicy, SimulationRun
+
+# Largest value of a BigAutoField primary key (a signed 64-bit integer).
+MAX_ID = 2**63 - 1
+
+
+class IdFilter(django_filters.NumberFilter):
+    """A primary key: a whole number from 1 to MAX_ID. Anything else is a 400,
+    because a decimal would be truncated to another id and an out-of-range
+    number makes the database driver raise (OverflowError on SQLite)."""
+
+    field_class = forms.IntegerField
+
+    def __init__(self, *args, **kwargs):
+        kwargs.setdefault("min_value", 1)
+        kwargs.setdefault("max_value", MAX_ID)
+        super().__init__(*args, **kwargs)
+
+    def get_max_validator(self):
+        # max_value above already bounds the field.
+        return None
 
 
 class OrderFilter(django_filters.FilterSet):
@@ -50,7 +71,7 @@ class AlertFilter(django_filters.FilterSet):
 
 
 class LedgerEntryFilter(django_filters.FilterSet):
-    period = django_filters.NumberFilter(field_name="period_id")
+    period = IdFilter(field_name="period_id")
     entry_type = django_filters.CharFilter()
     location = django_filters.CharFilter(field_name="location__code")
     occurred_after = django_filters.IsoDateTimeFilter(

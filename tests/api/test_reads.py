@@ -217,3 +217,25 @@ def test_schema_and_docs_served(client):
     assert docs.status_code == 200
     assert b"swagger-ui" in docs.content
     assert b"//cdn" not in docs.content
+
+
+@pytest.mark.parametrize("period", ["-1.7976931348623157e+308", str(2**63), "1.5", "0"])
+def test_ledger_entries_reject_invalid_period(api_a, period):
+    response = api_a.get("/api/v1/ledger-entries/", {"period": period})
+
+    assert response.status_code == 400
+    assert response.json()["error"]["code"] == "invalid"
+    assert "period" in response.json()["error"]["fields"]
+
+
+def test_ledger_entries_filter_by_period(api_a, finance_network):  # noqa: F811
+    statements_make(finance_network)
+    listed = api_a.get("/api/v1/ledger-entries/", {"page_size": 500}).json()
+    period_id = listed["results"][0]["period_id"]
+
+    filtered = api_a.get(
+        "/api/v1/ledger-entries/", {"period": period_id, "page_size": 500}
+    ).json()
+
+    assert filtered["results"]
+    assert all(row["period_id"] == period_id for row in filtered["results"])
