@@ -10,6 +10,7 @@ by row number and field (see the stock push).
 from django.core.exceptions import PermissionDenied
 from django.http import Http404
 from django.utils.translation import gettext as _
+from django.utils.translation import gettext_lazy
 from rest_framework import exceptions, status
 from rest_framework.response import Response
 from rest_framework.views import exception_handler
@@ -23,7 +24,7 @@ class Unprocessable(exceptions.APIException):
 
     status_code = UNPROCESSABLE
     default_code = "unprocessable"
-    default_detail = _("The request cannot be carried out.")
+    default_detail = gettext_lazy("The request cannot be carried out.")
 
 
 def error_body(code: str, message, fields=None) -> dict:

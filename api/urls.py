@@ -2,7 +2,7 @@ from django.urls import path, re_path
 from drf_spectacular.views import SpectacularAPIView, SpectacularSwaggerView
 from rest_framework.permissions import AllowAny
 
-from api.views import alerts, assignments, finance, orders, routing, stock
+from api.views import alerts, assignments, finance, orders, preview, routing, stock
 from api.views.base import not_found
 
 app_name = "api"
@@ -91,6 +91,11 @@ urlpatterns = [
         "statements/<int:pk>/csv/",
         finance.StatementCsvView.as_view(),
         name="statement-csv",
+    ),
+    path(
+        "finance/preview/",
+        preview.SettlementPreviewView.as_view(),
+        name="settlement-preview",
     ),
     path("routing/policies/", routing.PolicyListView.as_view(), name="policies"),
     path(
