@@ -32,7 +32,7 @@ messages: install
 # simulator generates its orders anew at every start.
 demo: install
 	rm -rf var/demo
-	PONTE_VAR_DIR=var/demo $(BIN)/python manage.py demo
+	PONTE_VAR_DIR=var/demo $(BIN)/python manage.py demo $(DEMO_ARGS)
 
 test: install
 	$(BIN)/python -m pytest $(PYTEST_ARGS)
