@@ -17,6 +17,7 @@ DEMO_RULES = (
     (Kind.TOTALS_MISMATCH, "Totais que não fecham", 1, Severity.WARNING, None),
     (Kind.QUARANTINED, "Documento em quarentena", 0, Severity.WARNING, None),
     (Kind.INVOICE_CNPJ_MISMATCH, "CNPJ da nota diferente", 0, Severity.CRITICAL, None),
+    (Kind.WEBHOOK_FAILED, "Webhooks que falharam", 0, Severity.WARNING, None),
 )  # fmt: skip
 
 

@@ -52,6 +52,7 @@ class SlaRule(TimeStampedModel):
             "invoice_cnpj_mismatch",
             _("Invoice CNPJ differs from the location's"),
         )
+        WEBHOOK_FAILED = "webhook_failed", _("Outbound webhook deliveries failed")
 
     kind = models.CharField(_("kind"), max_length=30, choices=Kind.choices)
     name = models.CharField(_("name"), max_length=200)

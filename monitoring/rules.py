@@ -10,7 +10,7 @@ from dataclasses import dataclass, field
 from datetime import datetime, timedelta
 from decimal import Decimal
 
-from django.db.models import F, Min, Q, QuerySet
+from django.db.models import Count, F, Min, Q, QuerySet
 from django.utils.translation import gettext as _
 
 from monitoring.models import Alert, SlaRule, SyncCheck
@@ -329,6 +329,36 @@ def quarantined(rule: SlaRule, context: Context) -> list[Finding]:
     ]
 
 
+def webhook_failed(rule: SlaRule, context: Context) -> list[Finding]:
+    """One finding per webhook subscription with deliveries that gave up.
+
+    A delivery HQ sends again with the admin's Resend action leaves the
+    failed state, so the alert resolves once none of them is failed.
+    """
+    from api.models import WebhookDelivery
+
+    rows = (
+        WebhookDelivery.objects.filter(status=WebhookDelivery.Status.FAILED)
+        .values("subscription_id", "subscription__url")
+        .annotate(failed=Count("pk"))
+        .order_by("subscription_id")[:MAX_FINDINGS]
+    )
+    return [
+        Finding(
+            subject_key=f"webhook:{row['subscription_id']}",
+            subject_type=Subject.INTEGRATION,
+            message=_(
+                "%(count)d webhook deliveries to %(url)s failed after every "
+                "retry; resend them from the delivery log once the receiver "
+                "works."
+            )
+            % {"count": row["failed"], "url": row["subscription__url"]},
+            details={"subscription": row["subscription_id"], "failed": row["failed"]},
+        )
+        for row in rows
+    ]
+
+
 def in_business_hours(rule: SlaRule, moment: datetime) -> bool:
     """Return whether a moment (in the server's time zone) is in the rule's hours."""
     if rule.business_days and moment.weekday() not in rule.business_days:
@@ -475,6 +505,7 @@ RULES: dict[str, RuleKind] = {
     Kind.TOTALS_MISMATCH: RuleKind(totals_mismatch, "cents of tolerance"),
     Kind.QUARANTINED: RuleKind(quarantined, "unused"),
     Kind.INVOICE_CNPJ_MISMATCH: RuleKind(invoice_cnpj_mismatch, "unused"),
+    Kind.WEBHOOK_FAILED: RuleKind(webhook_failed, "unused"),
 }
 
 # Kinds worth re-evaluating when an assignment moves or orders are stored.
