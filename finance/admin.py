@@ -1,17 +1,19 @@
 """Admin for finance: HQ finance edits contracts and sales codes (audited) and
 posts manual adjustments; the ledger itself is read-only."""
 
+from datetime import datetime, time
+
 from django.contrib import admin, messages
 from django.contrib.auth.models import User
 from django.core.exceptions import PermissionDenied
 from django.db.models import Q
-from django.shortcuts import redirect, render
+from django.shortcuts import get_object_or_404, redirect, render
 from django.urls import path, reverse
 from django.utils import timezone
 from django.utils.translation import gettext as _
 from simple_history.admin import SimpleHistoryAdmin
 
-from finance.forms import AdjustmentForm
+from finance.forms import AdjustmentForm, ReturnForm
 from finance.models import (
     Account,
     Contract,
@@ -25,7 +27,13 @@ from finance.models import (
 )
 from finance.services.contracts import contract_save
 from finance.services.ledger import EntryLine, LedgerError
-from finance.services.manual import APPROVER_ROLES, adjustment_post
+from finance.services.manual import (
+    APPROVER_ROLES,
+    adjustment_post,
+    user_may_approve,
+)
+from finance.services.posting import transaction_key
+from finance.services.reversals import order_return_settle, remaining_units
 from franchises.access import user_is_hq
 from orders.admin import ViewOnlyAdmin, ViewOnlyInline
 
@@ -185,6 +193,86 @@ class OrderRolesAdmin(ViewOnlyAdmin):
     list_filter = ("credit_reason", "cnpj_mismatch")
     search_fields = ("order__vtex_order_id", "invoice_key")
     list_select_related = ("order", "credited_location", "fulfilling_location")
+    change_form_template = "finance/admin_roles_change_form.html"
+
+    def get_urls(self):
+        name = f"{self.opts.app_label}_{self.opts.model_name}_return"
+        view = self.admin_site.admin_view(self.return_view)
+        return [path("<int:pk>/return/", view, name=name), *super().get_urls()]
+
+    def change_view(self, request, object_id, form_url="", extra_context=None):
+        extra_context = {
+            **(extra_context or {}),
+            "may_register_return": user_may_approve(request.user),
+        }
+        return super().change_view(request, object_id, form_url, extra_context)
+
+    def return_view(self, request, pk):
+        """Register a partial return of the part's units, posted as a
+        reversal of their stored shares."""
+        if not user_may_approve(request.user):
+            raise PermissionDenied
+        roles = get_object_or_404(OrderRoles.objects.select_related("order"), pk=pk)
+        form = ReturnForm(request.POST or None, item_lines=self._item_lines(roles))
+        if request.method == "POST" and form.is_valid():
+            posted = self._return_post(request, roles, form)
+            if posted is not None:
+                return redirect(
+                    reverse("admin:finance_ledgertransaction_change", args=[posted.pk])
+                )
+        context = {
+            **self.admin_site.each_context(request),
+            "form": form,
+            "opts": self.opts,
+            "original": roles,
+            "title": _("Register a partial return of order %(order)s")
+            % {"order": roles.order.vtex_order_id},
+        }
+        return render(request, "finance/admin_return.html", context)
+
+    def _item_lines(self, roles):
+        """Return (item index, SKU, name, units left) of each line of the part
+        that still has units to return."""
+        units = remaining_units(roles)
+        items = roles.order.items.filter(item_index__in=units).order_by("item_index")
+        return [
+            (item.item_index, item.sku_id, item.name, units[item.item_index])
+            for item in items
+            if units[item.item_index] > 0
+        ]
+
+    def _return_post(self, request, roles, form):
+        """Post the return, or add the service's error to the form and return
+        None."""
+        data = form.cleaned_data
+        return_id = (data["return_id"] or "").strip()
+        key = transaction_key(
+            roles.order, LedgerTransaction.Kind.RETURN, roles, return_id
+        )
+        already_posted = bool(return_id) and (
+            LedgerTransaction.objects.filter(idempotency_key=key).exists()
+        )
+        occurred_at = timezone.make_aware(datetime.combine(data["returned_on"], time()))
+        try:
+            posted = order_return_settle(
+                roles=roles,
+                return_id=return_id,
+                lines=form.returned_lines(),
+                occurred_at=occurred_at,
+                created_by=request.user,
+            )
+        except LedgerError as error:
+            form.add_error(None, str(error))
+            return None
+        if already_posted:
+            messages.warning(
+                request,
+                _("Return %(id)s was already posted; nothing new was posted.")
+                % {"id": return_id},
+            )
+        else:
+            messages.success(request, _("Return %(id)s posted.") % {"id": return_id})
+        return posted
 
 
 @admin.register(LineShare)

@@ -149,3 +149,46 @@ class AdjustmentForm(forms.Form):
             credit = self.cleaned_data.get(f"credit_{row}") or Decimal("0.00")
             rows.append((account, debit, credit))
         return rows
+
+
+class ReturnForm(forms.Form):
+    """A partial return of one invoiced part: an id, a date and one quantity
+    field per item line that still has units to return.
+
+    The id and the quantities are checked by `order_return_settle`, so the
+    page shows the same messages as any other caller gets.
+    """
+
+    return_id = forms.CharField(
+        label=_("Return id"),
+        max_length=100,
+        required=False,
+        help_text=_("For example the input invoice number of the returned goods."),
+    )
+    returned_on = forms.DateField(
+        label=_("Return date"),
+        widget=forms.DateInput(attrs={"type": "date"}),
+    )
+
+    def __init__(self, *args, item_lines, **kwargs):
+        """`item_lines` are (item index, SKU, name, units left) of the part."""
+        super().__init__(*args, **kwargs)
+        for index, sku, name, left in item_lines:
+            self.fields[f"quantity_{index}"] = forms.IntegerField(
+                label=f"{sku} · {name}",
+                min_value=0,
+                initial=0,
+                required=False,
+                help_text=_("Units returned; %(left)s left to return.")
+                % {"left": left},
+            )
+        self.item_indexes = [index for index, _sku, _name, _left in item_lines]
+
+    def returned_lines(self) -> list[tuple[int, int]]:
+        """Return (item index, quantity) of each line with units returned."""
+        lines = []
+        for index in self.item_indexes:
+            quantity = self.cleaned_data.get(f"quantity_{index}") or 0
+            if quantity:
+                lines.append((index, quantity))
+        return lines

@@ -264,9 +264,13 @@ def order_return_settle(
     return_id: str,
     lines: list[tuple[int, int]],
     occurred_at: datetime,
+    created_by=None,
 ) -> LedgerTransaction:
     """Reverse the shares of returned units of one invoiced part, pro rata to
-    the units each line still has; a repeated `return_id` posts nothing."""
+    the units each line still has; a repeated `return_id` posts nothing.
+
+    `created_by` is the user who registered the return, or None when code
+    posts it."""
     from finance.services.posting import transaction_key
 
     order = roles.order
@@ -291,6 +295,7 @@ def order_return_settle(
             occurred_at=occurred_at,
             original=sale,
             balancing=Account.Purpose.PROVIDER_CLEARING,
+            created_by=created_by,
         )
     return LedgerTransaction.objects.get(idempotency_key=key)
 
