@@ -56,8 +56,9 @@ def decision_reason(decision) -> str:
 
 
 def translate_reason(text: str) -> str:
-    """Return a stored English reason, translated sentence by sentence."""
-    return translate_text(text, gettext)
+    """Return a stored English reason, translated sentence by sentence, with
+    step names as their labels."""
+    return translate_text(text, gettext, step_label)
 
 
 def decision_table(decision) -> dict:

@@ -16,6 +16,9 @@ from collections.abc import Callable, Mapping, Sequence
 from functools import lru_cache
 from typing import Any
 
+# A step name and the number of locations it removed, as in `counts`.
+STEP_COUNT = re.compile(r"\b([a-z_]+) (\d+)\b")
+
 
 def gettext_noop(message: str) -> str:
     """Return `message` unchanged. Named as Django's function so that
@@ -254,10 +257,13 @@ class Message:
         self.code = code
         self.params = dict(params or {})
 
-    def render(self, translate: Translate = _same) -> str:
-        """Fill the template translated by `translate` (English by default)."""
+    def render(
+        self, translate: Translate = _same, label: Translate | None = None
+    ) -> str:
+        """Fill the template translated by `translate` (English by default).
+        `label`, when given, names the steps in `step` and `counts` params."""
         values = {
-            name: _render_value(name, value, translate)
+            name: _render_value(name, value, translate, label)
             for name, value in self.params.items()
         }
         return translate(MESSAGES[self.code]) % values
@@ -305,12 +311,21 @@ def units(count: int) -> Message:
     return message(UNIT_ONE) if count == 1 else message(UNITS, count=count)
 
 
-def _render_value(name: str, value: Any, translate: Translate) -> str:
+def _render_value(
+    name: str, value: Any, translate: Translate, label: Translate | None = None
+) -> str:
     if isinstance(value, Message):
-        return value.render(translate)
+        return value.render(translate, label)
     if isinstance(value, list | tuple):
         separator = translate(LIST_SEPARATORS.get(name, ", "))
-        return separator.join(_render_value(name, item, translate) for item in value)
+        return separator.join(
+            _render_value(name, item, translate, label) for item in value
+        )
+    if label is not None and name == "step":
+        return label(str(value))
+    if label is not None and name == "counts":
+        # "stock 5, status 1": each step name followed by its count.
+        return STEP_COUNT.sub(lambda found: f"{label(found[1])} {found[2]}", str(value))
     return str(value)
 
 
@@ -383,7 +398,9 @@ def _parse_value(name: str, value: str) -> Any:
     return value
 
 
-def translate_text(text: str, translate: Translate) -> str:
+def translate_text(
+    text: str, translate: Translate, label: Translate | None = None
+) -> str:
     """Translate a stored English reason sentence by sentence.
 
     Sentences are matched against the templates, shortest first, so that a
@@ -399,7 +416,7 @@ def translate_text(text: str, translate: Translate) -> str:
         for end in range(start + 1, len(pieces) + 1):
             found = parse_message(" ".join(pieces[start:end]))
             if found is not None:
-                output.append(found.render(translate))
+                output.append(found.render(translate, label))
                 start = end
                 break
         else:

@@ -42,3 +42,11 @@ def routing_decision_view(context, routing: dict) -> dict:
 def routing_reason(text: str) -> str:
     """Translate a stored English routing reason, sentence by sentence."""
     return explanations.translate_reason(text)
+
+
+@register.filter
+def routing_step(name: str) -> str:
+    """Label a routing step name, such as `stock`, in the user's language."""
+    from routing.views import step_label
+
+    return step_label(name)

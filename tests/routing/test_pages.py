@@ -739,6 +739,40 @@ def test_exception_queue_lists_cases_with_last_reason(client, hq_user, store_a):
     assert routed.order.vtex_order_id not in content
 
 
+def test_exception_queue_names_steps_in_portuguese(client, hq_user, store_a):
+    case = exception_case(store_a)
+    RoutingDecision.objects.filter(order=case.order).update(
+        reason=(
+            "No location passed the filters, and the last ones were removed by "
+            "stock. Filters removed 3 of 3 locations (status 1, stock 2)."
+        ),
+        deciding_step="stock",
+    )
+    log_in(client, hq_user)
+
+    content = client.get(EXCEPTIONS_URL).content.decode()
+
+    stock, status = pt_br("Stock"), pt_br("Location status")
+    assert (
+        pt_br(
+            "No location passed the filters, and the last ones were removed by "
+            "%(step)s.",
+            step=stock,
+        )
+        in content
+    )
+    assert (
+        pt_br(
+            "Filters removed %(removed)s of %(total)s locations (%(counts)s).",
+            removed=3,
+            total=3,
+            counts=f"{status} 1, {stock} 2",
+        )
+        in content
+    )
+    assert pt_br("Step: %(step)s", step=stock) in content
+
+
 def test_manual_assignment_offers_chosen_location(client, hq_user, store_a):
     case = exception_case(store_a)
     log_in(client, hq_user)
