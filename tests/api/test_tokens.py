@@ -9,7 +9,7 @@ from rest_framework.test import APIClient
 from api.models import ApiToken
 from api.tokens import token_revoke
 from tests.api.conftest import client_for, integration_for
-from tests.routing.test_pages import pt_br
+from tests.i18n import pt_br
 
 pytestmark = pytest.mark.django_db
 ASSIGNMENTS = "/api/v1/assignments/"

@@ -5,8 +5,6 @@ from datetime import UTC, date, datetime, timedelta
 from decimal import Decimal
 
 import pytest
-from django.utils import translation
-from django.utils.translation import gettext
 
 from finance.models import Contract
 from franchises.models import LegalEntity
@@ -34,14 +32,6 @@ EXAMPLE_TERMS = {
     "payment_fee_payer": Contract.FeePayer.FRANCHISOR,
     "rounding": Contract.Rounding.HALF_EVEN,
 }
-
-
-def pt_br(message: str, **params) -> str:
-    """`message` as the portal shows it in its default language, pt-BR, with
-    `params` filled into its placeholders."""
-    with translation.override("pt-br"):
-        text = gettext(message)
-    return text % params if params else text
 
 
 def nfe_key(cnpj: str, number: int = 123) -> str:

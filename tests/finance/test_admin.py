@@ -9,7 +9,7 @@ from finance.models import LedgerEntry, LedgerTransaction
 from finance.services.ledger import account_get
 from franchises.models import Membership
 from tests.factories import MembershipFactory, UserFactory
-from tests.finance.conftest import pt_br
+from tests.i18n import pt_br
 
 pytestmark = pytest.mark.django_db
 

@@ -19,7 +19,7 @@ from finance.services.reconciliation import (
 from franchises.models import Membership
 from tests.factories import MembershipFactory, UserFactory
 from tests.finance.conftest import order_make, part_make
-from tests.routing.test_pages import pt_br
+from tests.i18n import pt_br
 
 pytestmark = pytest.mark.django_db
 

@@ -11,7 +11,7 @@ from finance.models import Contract
 from finance.services.contracts import contract_in_force, contract_save
 from franchises.models import Membership
 from tests.factories import MembershipFactory, UserFactory
-from tests.finance.conftest import pt_br
+from tests.i18n import pt_br
 
 pytestmark = pytest.mark.django_db
 OVERLAP_MESSAGE = (

@@ -6,7 +6,8 @@ from django.urls import reverse
 from finance.services.posting import order_part_settle
 from franchises.models import Membership
 from tests.factories import MembershipFactory, UserFactory
-from tests.finance.conftest import order_make, part_make, pt_br
+from tests.finance.conftest import order_make, part_make
+from tests.i18n import pt_br
 
 pytestmark = pytest.mark.django_db
 

@@ -10,7 +10,8 @@ from finance.services.manual import account_balance, adjustment_post, payout_pos
 from finance.services.posting import order_part_settle
 from franchises.models import Membership
 from tests.factories import MembershipFactory, UserFactory
-from tests.finance.conftest import INVOICED_AT, order_make, part_make, pt_br
+from tests.finance.conftest import INVOICED_AT, order_make, part_make
+from tests.i18n import pt_br
 
 pytestmark = pytest.mark.django_db
 INVALID_PAYOUT = (

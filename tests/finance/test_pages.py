@@ -10,7 +10,8 @@ from django.urls import reverse
 
 from finance.models import Contract, LedgerTransaction
 from finance.services.posting import order_part_settle
-from tests.finance.conftest import EXAMPLE_TERMS, order_make, part_make, pt_br
+from tests.finance.conftest import EXAMPLE_TERMS, order_make, part_make
+from tests.i18n import pt_br
 
 pytestmark = pytest.mark.django_db
 

@@ -30,13 +30,8 @@ from finance.services.posting import order_cancel_settle, order_part_settle
 from franchises.access import visible_orders
 from orders.models import OrderLocation
 from tests.factories import LocationFactory
-from tests.finance.conftest import (
-    INVOICED_AT,
-    nfe_key,
-    order_make,
-    part_make,
-    pt_br,
-)
+from tests.finance.conftest import INVOICED_AT, nfe_key, order_make, part_make
+from tests.i18n import pt_br
 
 pytestmark = pytest.mark.django_db
 

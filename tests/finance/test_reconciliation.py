@@ -23,7 +23,8 @@ from finance.services.reconciliation import (
 )
 from franchises.models import Membership
 from tests.factories import MembershipFactory, UserFactory
-from tests.finance.conftest import order_make, part_make, pt_br
+from tests.finance.conftest import order_make, part_make
+from tests.i18n import pt_br
 
 pytestmark = pytest.mark.django_db
 

@@ -9,8 +9,9 @@ from django.urls import reverse
 from finance.models import LedgerEntry, LedgerTransaction, LineShare
 from finance.services.posting import order_part_settle
 from franchises.models import Membership
-from tests.finance.conftest import order_make, part_make, pt_br
+from tests.finance.conftest import order_make, part_make
 from tests.finance.test_admin import hq
+from tests.i18n import pt_br
 
 pytestmark = pytest.mark.django_db
 UNITS_LEFT = (

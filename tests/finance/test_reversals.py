@@ -13,7 +13,8 @@ from finance.services.reversals import (
     chargeback_resolve,
     order_return_settle,
 )
-from tests.finance.conftest import INVOICED_AT, order_make, part_make, pt_br
+from tests.finance.conftest import INVOICED_AT, order_make, part_make
+from tests.i18n import pt_br
 
 pytestmark = pytest.mark.django_db
 UNITS_LEFT = (

@@ -12,7 +12,7 @@ from monitoring.models import (
     SlaRule,
 )
 from tests.factories import MembershipFactory, UserFactory
-from tests.routing.test_pages import pt_br
+from tests.i18n import pt_br
 
 
 @pytest.fixture

@@ -15,8 +15,8 @@ from monitoring import kpis
 from monitoring.models import Alert, SlaRule
 from monitoring.services.evaluation import rules_evaluate
 from routing.models import Assignment
+from tests.i18n import pt_br
 from tests.monitoring.conftest import make_assignment, make_rule
-from tests.routing.test_pages import pt_br
 
 State = Assignment.State
 SAO_PAULO = ZoneInfo("America/Sao_Paulo")

@@ -12,9 +12,9 @@ from monitoring.services.evaluation import rules_evaluate
 from monitoring.signals import alerts_opened, alerts_resolved
 from orders.models import QuarantinedDocument
 from routing.models import Assignment, RoutingCase
+from tests.i18n import pt_br
 from tests.monitoring.conftest import make_assignment, make_rule
 from tests.orders.factories import OrderFactory
-from tests.routing.test_pages import pt_br
 
 NOW = datetime(2026, 3, 10, 15, 0, tzinfo=UTC)
 Kind = SlaRule.Kind

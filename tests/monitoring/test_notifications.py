@@ -26,8 +26,8 @@ from monitoring.services.notifications import (
 from monitoring.tasks import delivery_deliver_task, notifications_deliver_task
 from monitoring.webhooks import webhook_signature, webhook_signature_valid
 from tests.factories import MembershipFactory, UserFactory
+from tests.i18n import pt_br
 from tests.monitoring.conftest import make_assignment
-from tests.routing.test_pages import pt_br
 
 Channel = NotificationPreference.Channel
 Status = NotificationDelivery.Status

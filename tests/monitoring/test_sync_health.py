@@ -6,8 +6,8 @@ import pytest
 from monitoring.models import Alert, SlaRule, SyncCheck
 from monitoring.services.evaluation import rules_evaluate
 from monitoring.services.sync_health import sync_check
+from tests.i18n import pt_br
 from tests.monitoring.conftest import make_rule
-from tests.routing.test_pages import pt_br
 
 HOOK_URL = "https://ponte.example.com/vtex/hook/"
 

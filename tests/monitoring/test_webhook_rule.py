@@ -8,8 +8,8 @@ import pytest
 from api.models import Integration, WebhookDelivery, WebhookEvent, WebhookSubscription
 from monitoring.models import Alert, SlaRule
 from monitoring.services.evaluation import rules_evaluate
+from tests.i18n import pt_br
 from tests.monitoring.conftest import make_rule
-from tests.routing.test_pages import pt_br
 
 pytestmark = pytest.mark.django_db
 

@@ -30,6 +30,7 @@ from routing.services.nfe import nfe_check_digit
 from routing.services.stock import StockRow, stock_levels_set
 from routing.views import routing_decision_context, routing_explanation
 from tests.factories import LocationFactory, MembershipFactory
+from tests.i18n import pt_br
 from tests.orders.factories import OrderFactory, OrderItemFactory
 
 pytestmark = pytest.mark.django_db
@@ -129,13 +130,6 @@ def action_url(assignment, action) -> str:
     return reverse(
         "routing:assignment_action", kwargs={"pk": assignment.pk, "action": action}
     )
-
-
-def pt_br(message: str, **params) -> str:
-    """A message as the portal shows it in its default language."""
-    with translation.override("pt-br"):
-        text = gettext(message)
-    return text % params if params else text
 
 
 def flashed(response) -> list[str]:
