@@ -30,7 +30,7 @@ from routing.services.nfe import (
 )
 from routing.services.routing import assignment_release_stock, order_reroute
 from routing.services.stock import stock_zero
-from routing.signals import assignment_moved
+from routing.signals import assignment_moved_on_commit
 
 logger = logging.getLogger(__name__)
 State = Assignment.State
@@ -81,15 +81,7 @@ def _move(
         user=user if user is not None and user.is_authenticated else None,
         details=details or {},
     )
-    assignment_id = assignment.pk
-    transaction.on_commit(
-        lambda: assignment_moved.send(
-            sender=Assignment,
-            assignment_id=assignment_id,
-            from_state=from_state,
-            to_state=to_state,
-        )
-    )
+    assignment_moved_on_commit(assignment.pk, from_state, to_state)
     assignment.refresh_from_db()
     return assignment
 
@@ -179,15 +171,7 @@ def assignment_expire(*, assignment: Assignment, now: datetime | None = None) ->
             to_state=State.EXPIRED,
             at=now,
         )
-        assignment_id = assignment.pk
-        transaction.on_commit(
-            lambda: assignment_moved.send(
-                sender=Assignment,
-                assignment_id=assignment_id,
-                from_state=State.OFFERED,
-                to_state=State.EXPIRED,
-            )
-        )
+        assignment_moved_on_commit(assignment.pk, State.OFFERED, State.EXPIRED)
         assignment.refresh_from_db()
         _close_and_reroute(assignment, zero_sku_ids=[], user=None)
     return True
