@@ -1,7 +1,7 @@
 """Payout statement exports: CSV, XLSX (openpyxl) and PDF (reportlab).
 
 Every text cell of the CSV and XLSX files goes through `spreadsheet_safe`,
-because order ids and descriptions come from outside Ponte and a spreadsheet
+because order ids and descriptions come from outside Ponte. A spreadsheet
 runs a cell that starts with `=`, `+`, `-`, `@`, a tab or a carriage return
 as a formula. Amounts are written by Ponte itself: as numbers in XLSX, and as
 text with a decimal comma in CSV, where a negative amount keeps its sign.
@@ -35,7 +35,7 @@ def csv_amount(amount: Decimal) -> str:
 
 @dataclass(frozen=True)
 class ExportData:
-    """What every export format shows: a header, the totals by type and the
+    """Content of every export format: a header, the totals by type and the
     entries behind them."""
 
     title: str

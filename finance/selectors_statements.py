@@ -1,8 +1,9 @@
 """Reads of payout statements scoped to what a user may see.
 
-HQ roles see every statement. A store role sees the statements of the
-franchisee entities of its locations (`franchises.access.visible_payee_entities`);
-every statement page and export goes through `statement_for_user_or_404`.
+HQ roles may read every statement. A store role may read the statements of
+the franchisee entities of its locations
+(`franchises.access.visible_payee_entities`). Every statement page and export
+goes through `statement_for_user_or_404`.
 """
 
 from django.db.models import QuerySet
@@ -29,8 +30,8 @@ def statement_for_user_or_404(user, *, pk: int) -> PayoutStatement:
 
 
 def statement_entries(user, statement: PayoutStatement) -> QuerySet[LedgerEntry]:
-    """The store-payable entries behind a statement that the user may see,
-    with their transactions and orders, oldest first."""
+    """Return the store-payable entries behind a statement that the user may
+    see, with their transactions and orders, oldest first."""
     return (
         visible_entries(user)
         .filter(

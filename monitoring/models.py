@@ -309,7 +309,8 @@ class SyncCheck(models.Model):
 
 
 class NotificationPreference(TimeStampedModel):
-    """Which notifications one user, or one location, receives, and where.
+    """One channel on which a user or a location receives notifications,
+    filtered by severity, rule kind and store event.
 
     Empty lists mean everything. Quiet hours are local to the location (or to
     the server's time zone for a user) and delay delivery until they end.
@@ -458,9 +459,9 @@ class Notification(TimeStampedModel):
 class NotificationDelivery(TimeStampedModel):
     """One notification on one channel to one recipient.
 
-    The row exists before anything is sent. Only the worker that moves it from
-    `pending` to `sending` sends it, so it is sent at most once, even when the
-    task runs twice. A worker that dies while sending leaves the row in
+    The row exists before anything is sent. Only the worker whose conditional
+    UPDATE moves it from `pending` to `sending` sends it, so a task that runs
+    twice sends it once. A worker that dies while sending leaves the row in
     `sending`, where it stays for HQ to look at.
     """
 

@@ -1,4 +1,4 @@
-"""What each SLA rule kind looks for, as one query over the whole network.
+"""Finders for the SLA rule kinds, each one query over the whole network.
 
 Each finder takes the rule and the evaluation's context and returns the
 subjects for which the condition is true now. `monitoring.services.evaluation`
@@ -23,7 +23,7 @@ Subject = Alert.SubjectType
 
 # At most this many subjects are read per rule and run. When a rule finds more,
 # its alerts are not resolved in that run, because the missing subjects may
-# still hold the condition.
+# still meet the condition.
 MAX_FINDINGS = 5000
 
 # Assignment states in which the store still has to ship or hand the part over.
@@ -330,9 +330,9 @@ def quarantined(rule: SlaRule, context: Context) -> list[Finding]:
 
 
 def webhook_failed(rule: SlaRule, context: Context) -> list[Finding]:
-    """One finding per webhook subscription with deliveries that gave up.
+    """Find the webhook subscriptions with failed deliveries, one finding each.
 
-    A delivery HQ sends again with the admin's Resend action leaves the
+    A delivery that HQ resends with the admin's Resend action leaves the
     failed state, so the alert resolves once none of them is failed.
     """
     from api.models import WebhookDelivery

@@ -427,11 +427,11 @@ def _routing_pass(order_ids: list[int], make_router) -> Pass:
     the receiver hands them to the routing task, with the given router in
     place of the engine.
 
-    Each order's time is its own share of the batch: the time spent deciding
-    it (its candidates built from the batch's stock and the router run), plus
-    the rest of the batch's time up to the commit (locking the orders, loading
-    the location facts, stock and sales, writing every row in bulk, and the
-    commit) divided equally among the batch's orders. So the times of a
+    Each order's time is its own share of the batch. It is the time spent
+    deciding it (its candidates built from the batch's stock and the router
+    run), plus an equal share of the rest of the batch's time up to the
+    commit. That rest covers locking the orders, loading the location facts,
+    stock and sales, writing every row in bulk, and the commit. So the times of a
     batch's orders add up to the batch's wall-clock time up to its commit.
     The receivers of `assignment_moved`, which run after the commit, are
     timed per batch on their own (`after_commit_ms`).
@@ -567,7 +567,7 @@ def _quality(record: Pass, basis: set[int], orders: int) -> dict:
 
 
 def _load_average() -> float | None:
-    """The 1-minute load average, a measure of how busy the machine was."""
+    """Return the 1-minute load average, or None where the OS has none."""
     try:
         return round(os.getloadavg()[0], 2)
     except OSError:

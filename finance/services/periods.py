@@ -42,7 +42,7 @@ Status = SettlementPeriod.Status
 
 
 class PeriodCloseError(ValueError):
-    """A close that may not run; the message says why."""
+    """Error for a period close that may not run, with the reason as message."""
 
 
 def cutoff_error(cutoff: date) -> str:
@@ -210,7 +210,7 @@ def _statements_insert(period_ids: list[int], run, now) -> int:
             period_ids,
         )
         # The opening balance is the entity's previous statement's closing
-        # balance; what earlier statements still owe is subtracted from the
+        # balance. What earlier statements still owe is subtracted from the
         # amount to pay, so an unpaid statement is never paid twice.
         cursor.execute(
             f"""

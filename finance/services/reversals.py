@@ -350,15 +350,21 @@ def chargeback_key(payable_id: str, outcome: str) -> str:
 def chargeback_hold(
     *, order, payable_id: str, amount: Decimal, occurred_at: datetime
 ) -> LedgerTransaction:
-    """Hold a disputed amount that the provider withheld: the collecting
-    entity's clearing account moves to chargebacks held."""
+    """Post the hold of a disputed amount that the provider withheld.
+
+    The amount moves from the collecting entity's provider clearing account to
+    its chargebacks-held account. A repeated `payable_id` returns the
+    transaction posted first.
+    """
     payable_id = (payable_id or "").strip()
     if not payable_id:
         raise LedgerError(_("A chargeback needs the provider's payable id."))
+
     key = chargeback_key(payable_id, "held")
     existing = LedgerTransaction.objects.filter(idempotency_key=key).first()
     if existing:
         return existing
+
     all_roles = list(OrderRoles.objects.filter(order=order).order_by("pk"))
     paid = sum((sum(remaining_sale(r).values(), ZERO) for r in all_roles), ZERO)
     if amount <= 0 or amount > paid:
@@ -369,18 +375,22 @@ def chargeback_hold(
             )
             % {"amount": amount, "order": order.vtex_order_id, "paid": paid}
         )
+
     entity = all_roles[0].collecting_entity or franchisor_entity()
-    held = account_get(legal_entity=entity, purpose=Account.Purpose.CHARGEBACKS_HELD)
-    clearing = account_get(
+    held_account = account_get(
+        legal_entity=entity, purpose=Account.Purpose.CHARGEBACKS_HELD
+    )
+    clearing_account = account_get(
         legal_entity=entity, purpose=Account.Purpose.PROVIDER_CLEARING
     )
+
     posted, _created = transaction_post(
         kind=Kind.CHARGEBACK_HELD,
         idempotency_key=key,
         occurred_at=occurred_at,
         entries=[
-            EntryLine(held, Kind.CHARGEBACK_HELD, debit=amount),
-            EntryLine(clearing, Kind.CHARGEBACK_HELD, credit=amount),
+            EntryLine(held_account, Kind.CHARGEBACK_HELD, debit=amount),
+            EntryLine(clearing_account, Kind.CHARGEBACK_HELD, credit=amount),
         ],
         order=order,
         description=f"{Kind.CHARGEBACK_HELD.label} · {payable_id}",

@@ -350,9 +350,11 @@ def _value_from_json(value: Any) -> Any:
 
 @lru_cache(maxsize=1)
 def _patterns() -> list[tuple[str, re.Pattern]]:
-    """One fully anchored pattern per template, longest template first. The
-    template that is only a list parameter is left out, because it matches
-    any text."""
+    """Compile one fully anchored pattern per template, longest template first.
+
+    The template that is only a list parameter is left out, because it
+    matches any text.
+    """
     patterns = []
     for code, template in MESSAGES.items():
         parts = re.split(r"%\((\w+)\)s", template)
@@ -403,8 +405,8 @@ def translate_text(
 ) -> str:
     """Translate a stored English reason sentence by sentence.
 
-    Sentences are matched against the templates, shortest first, so that a
-    period inside a number or a parameter does not end a sentence. Text that
+    Runs of sentences are matched against the templates, shortest run first,
+    so that a period inside a number or a parameter does not end a sentence. Text that
     matches no template is kept as it is.
     """
     if not text:

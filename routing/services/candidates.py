@@ -18,8 +18,8 @@ from routing.services.policies import policies_active, policy_engine_form
 
 # Assignment history that performance and fairness look back on.
 PERFORMANCE_WINDOW = timedelta(days=30)
-# Answered offers (for the rejection rate) or fulfilments with a known outcome
-# (for the on-time rate) a location needs before its rate is used.
+# Answered offers (accepted, rejected or expired), or fulfilments with a known
+# outcome, a location needs before its rejection or on-time rate is used.
 MIN_ANSWERED_OFFERS = 5
 # Ship-by time after acceptance when HQ has no "not shipped or ready by the
 # ship-by time" SLA rule.
@@ -123,10 +123,10 @@ class LocationFacts:
 
 
 def rejection_rates(now: datetime) -> dict[int, float]:
-    """Share of answered offers each location rejected or let expire over the
-    performance window. Open offers have no outcome yet, so they do not count,
-    and below MIN_ANSWERED_OFFERS answers the rate stays unknown, which the
-    engine scores as neutral."""
+    """Return each location's share of answered offers that it rejected or let
+    expire over the performance window. Open offers have no outcome yet, so they
+    do not count. A location with fewer than MIN_ANSWERED_OFFERS answered offers
+    is left out, and the engine scores its unknown rate as neutral."""
     rows = (
         Assignment.objects.filter(offered_at__gte=now - PERFORMANCE_WINDOW)
         .values("location_id")
@@ -173,13 +173,14 @@ def ship_by_hours() -> tuple[float, dict[int, float]]:
 
 
 def on_time_rates(now: datetime) -> dict[int, float]:
-    """Share of each location's assignments accepted over the performance
-    window that were shipped or ready for pickup by their ship-by time.
+    """Return the share of each location's assignments accepted over the
+    performance window that were shipped or ready for pickup by their ship-by
+    time.
 
     An assignment counts once its outcome is known: fulfilled, or still
     unfulfilled after its ship-by time. Assignments canceled with the order do
-    not count. Below MIN_ANSWERED_OFFERS measured assignments the rate stays
-    unknown.
+    not count. A location with fewer than MIN_ANSWERED_OFFERS measured
+    assignments is left out, because its rate is unknown.
     """
     network_hours, per_location = ship_by_hours()
     groups: dict[float, list[int]] = {}
@@ -337,16 +338,18 @@ class BatchStock:
         # This loop runs for every location for every order, so locations
         # without any of the SKUs share empty mappings instead of building them.
         for location_id, fields in facts.candidate_fields().items():
-            held = available.get(location_id)
+            location_stock = available.get(location_id)
             stock = _NOTHING
             cover = _NOTHING
             lead_time = 0.0
-            if held:
-                stock = {sku: held[sku] for sku in sku_ids if sku in held}
+            if location_stock:
+                stock = {
+                    sku: location_stock[sku] for sku in sku_ids if sku in location_stock
+                }
                 if stock:
                     cover = weeks_of_cover(stock, sales, location_id)
                     # Both mappings come from the same rows, so the SKUs with
-                    # stock are the SKUs with a lead time. The longest counts.
+                    # stock are the SKUs with a lead time. The maximum counts.
                     lead_times = all_lead_times[location_id]
                     lead_time = max(lead_times[sku] for sku in stock)
             candidates.append(
@@ -367,8 +370,8 @@ _NOTHING: Mapping[str, int] = MappingProxyType({})
 def candidates_build(
     order: OrderInput, facts: LocationFacts, stock: BatchStock | None = None
 ) -> list[Candidate]:
-    """Return one Candidate per location; `stock` is read for this order alone
-    when no batch stock is given."""
+    """Return one Candidate per location. Without a batch `stock`, the stock is
+    read for this order alone."""
     if stock is None:
         stock = BatchStock({line.sku_id for line in order.lines}, order.now)
     return stock.candidates(order, facts)

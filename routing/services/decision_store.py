@@ -1,10 +1,10 @@
 """Store routing decisions with a fixed number of bulk statements per batch.
 
-`DecisionWriter` collects what a batch of decisions must write (the decision
-rows with their candidate tables, the assignments with their lines and first
-events, the order links, the stock reservations and the routing cases) and
-writes each kind with one bulk statement in `flush`, which must run inside the
-caller's transaction.
+`DecisionWriter` collects the rows a batch of decisions must write: the
+decision rows with their candidate tables, the assignments with their lines
+and first events, the order links, the stock reservations and the routing
+cases. `flush` writes each kind with one bulk statement and must run inside
+the caller's transaction.
 """
 
 from collections import defaultdict
@@ -156,16 +156,18 @@ class DecisionWriter:
         """Add every offer's units to `reserved`, locking the stock rows in
         primary-key order within each chunk of locations. A SKU without a row
         gets a zero-quantity row, so the reservation is still visible."""
-        wanted: dict[tuple[int, str], int] = defaultdict(int)
+        requested: dict[tuple[int, str], int] = defaultdict(int)
         for offer in self.offers:
             skus = _item_skus(offer.order)
             for index, quantity in offer.lines:
-                wanted[(offer.location_id, skus[index])] += quantity
-        if not wanted:
+                requested[(offer.location_id, skus[index])] += quantity
+        if not requested:
             return
+
         by_location: dict[int, set[str]] = defaultdict(set)
-        for location_id, sku_id in wanted:
+        for location_id, sku_id in requested:
             by_location[location_id].add(sku_id)
+
         levels = []
         locations = sorted(by_location)
         # One OR term per location. SQLite parses an OR chain one expression
@@ -184,11 +186,13 @@ class DecisionWriter:
                 .order_by("pk")
                 .values_list("pk", "location_id", "sku_id")
             )
+
         added = [
-            (pk, wanted.pop((location_id, sku_id)))
+            (pk, requested.pop((location_id, sku_id)))
             for pk, location_id, sku_id in levels
         ]
         _reserved_add(added, self.now)
+
         StockLevel.objects.bulk_create(
             [
                 StockLevel(
@@ -198,7 +202,7 @@ class DecisionWriter:
                     reserved=quantity,
                     source=StockLevel.Source.ADJUSTMENT,
                 )
-                for (location_id, sku_id), quantity in sorted(wanted.items())
+                for (location_id, sku_id), quantity in sorted(requested.items())
             ]
         )
 

@@ -87,7 +87,7 @@ def orders_route(
 
 @dataclass
 class BatchTimings:
-    """Where a batch's time went, in milliseconds.
+    """Time spent on each step of a batch, in milliseconds.
 
     `decide_ms` is per order: its candidates built in memory and the engine
     run. `engine_ms` is the engine run alone. `committed_ms` runs from the
@@ -197,9 +197,9 @@ def _cyclic_gc_paused():
 
     A batch keeps every decision's candidate table (some 500 rows per order)
     until its bulk writes, so the collector's full passes walked the growing
-    heap several times per batch: in the routing benchmark, 6 to 8 passes of
-    60 to 150 ms in a batch of 200 orders, which made up most of the slowest
-    decisions. Memory is still freed by reference counting meanwhile, and the
+    heap several times per batch. In the routing benchmark, a batch of 200
+    orders had 6 to 8 passes of 60 to 150 ms, which made up most of the
+    slowest decisions. Memory is still freed by reference counting meanwhile, and the
     collector catches up once it runs again after the block.
     """
     was_enabled = gc.isenabled()
