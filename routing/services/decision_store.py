@@ -25,7 +25,7 @@ from routing.models import (
     RoutingDecision,
     StockLevel,
 )
-from routing.signals import assignment_moved
+from routing.signals import assignment_moved_on_commit
 
 # Rows per INSERT. Each AssignmentLine has 4 columns, so 1,000 rows bind 4,000
 # parameters, well under SQLite's 32,766 and PostgreSQL's 65,535.
@@ -96,7 +96,7 @@ class DecisionWriter:
         RoutingCase.objects.bulk_create(self.new_cases, batch_size=INSERT_BATCH)
         self._cases_update()
         for assignment in assignments:
-            moved_on_commit(assignment.pk, "", Assignment.State.OFFERED)
+            assignment_moved_on_commit(assignment.pk, "", Assignment.State.OFFERED)
         self.records, self.offers, self.new_cases = [], [], []
         self.case_updates = {}
         return assignments
@@ -273,15 +273,3 @@ def _reserved_add(added: list[tuple[int, int]], now: datetime) -> None:
 
 def _item_skus(order: Order) -> dict[int, str]:
     return {item.item_index: item.sku_id for item in order.items.all()}
-
-
-def moved_on_commit(assignment_id: int, from_state: str, to_state: str) -> None:
-    """Send `assignment_moved` for the transition once the transaction commits."""
-    transaction.on_commit(
-        lambda: assignment_moved.send(
-            sender=Assignment,
-            assignment_id=assignment_id,
-            from_state=from_state,
-            to_state=to_state,
-        )
-    )

@@ -28,9 +28,10 @@ from routing.models import (
     RoutingDecision,
 )
 from routing.services.candidates import BatchStock, LocationFacts, order_input
-from routing.services.decision_store import DecisionWriter, moved_on_commit
+from routing.services.decision_store import DecisionWriter
 from routing.services.policies import PolicyError, policy_for_order
 from routing.services.stock import stock_release
+from routing.signals import assignment_moved_on_commit
 
 logger = logging.getLogger(__name__)
 
@@ -318,7 +319,7 @@ def order_cancel_release(*, order_id: int) -> int:
                     at=timezone.now(),
                     details={"reason": "order canceled at VTEX"},
                 )
-                moved_on_commit(
+                assignment_moved_on_commit(
                     assignment.pk, assignment.state, Assignment.State.CANCELED
                 )
                 released += 1
