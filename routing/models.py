@@ -291,6 +291,10 @@ class Assignment(TimeStampedModel):
     value = models.DecimalField(_("value"), **MONEY)
     offered_at = models.DateTimeField(_("offered at"))
     expires_at = models.DateTimeField(_("accept by"))
+    # Set when the part is offered; see routing.engine.filters.latest_ship_time.
+    # Null for parts offered before it existed and for locations without
+    # valid opening hours: their on-time checks use a fixed window instead.
+    ship_by = models.DateTimeField(_("ship by"), null=True, blank=True)
     accepted_at = models.DateTimeField(_("accepted at"), null=True, blank=True)
     closed_at = models.DateTimeField(_("rejected or expired at"), null=True, blank=True)
     reject_reason = models.CharField(

@@ -213,6 +213,30 @@ def ready_time_checked(
     return result
 
 
+def latest_ship_time(
+    candidate: Candidate,
+    distance_km: float | None,
+    promised_by: datetime | None,
+    now: datetime,
+    km_per_day: float,
+) -> datetime | None:
+    """The time by which a location must ship or have ready a part it was
+    offered at `now`: the promised date less the transit time, but never
+    before the location can be ready (next opening plus its lead time).
+
+    Without a promised date it is the ready time. Returns None when the
+    location never opens or its hours are invalid.
+    """
+    timing = ready_time_checked(candidate, now, {})
+    if isinstance(timing, m.Message):
+        return None
+    ready_at = timing[1]
+    if promised_by is None:
+        return ready_at
+    transit = timedelta(days=(distance_km or 0.0) / km_per_day)
+    return max(ready_at, promised_by - transit)
+
+
 def filter_meets_promise(
     states: list[CandidateState], context: RoutingContext, params: Mapping[str, Any]
 ) -> Rejections:

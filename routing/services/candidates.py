@@ -69,7 +69,7 @@ class LocationFacts:
         """Order-independent Candidate fields per location id, built once."""
         if self._fields is None:
             self._fields = {
-                location.pk: _candidate_fields(location, self)
+                location.pk: candidate_fields(location, self)
                 for location in self.locations
             }
         return self._fields
@@ -175,7 +175,8 @@ def ship_by_hours() -> tuple[float, dict[int, float]]:
 def on_time_rates(now: datetime) -> dict[int, float]:
     """Return the share of each location's assignments accepted over the
     performance window that were shipped or ready for pickup by their ship-by
-    time.
+    time: the part's own `ship_by`, or, for parts without one, the SLA rule's
+    hours after acceptance.
 
     An assignment counts once its outcome is known: fulfilled, or still
     unfulfilled after its ship-by time. Assignments canceled with the order do
@@ -204,20 +205,17 @@ def on_time_rates(now: datetime) -> dict[int, float]:
 
 
 def _on_time_counts(query, hours: float, now: datetime):
-    allowed = timedelta(hours=hours)
     fulfilled_at = Coalesce("ready_at", "shipped_at")
+    due = Coalesce("ship_by", F("accepted_at") + timedelta(hours=hours))
     rows = (
-        query.annotate(fulfilled_at=fulfilled_at)
-        .filter(Q(fulfilled_at__isnull=False) | Q(accepted_at__lt=now - allowed))
+        query.annotate(fulfilled_at=fulfilled_at, due=due)
+        .filter(Q(fulfilled_at__isnull=False) | Q(due__lt=now))
         .values("location_id")
         .annotate(
             measured=Count("id"),
             on_time=Count(
                 "id",
-                filter=Q(
-                    fulfilled_at__isnull=False,
-                    fulfilled_at__lte=F("accepted_at") + allowed,
-                ),
+                filter=Q(fulfilled_at__isnull=False, fulfilled_at__lte=F("due")),
             ),
         )
     )
@@ -377,7 +375,7 @@ def candidates_build(
     return stock.candidates(order, facts)
 
 
-def _candidate_fields(location: Location, facts: "LocationFacts") -> dict:
+def candidate_fields(location: Location, facts: "LocationFacts") -> dict:
     """Return the Candidate fields of a location that do not depend on the order."""
     return {
         "location_id": location.pk,

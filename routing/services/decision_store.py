@@ -46,6 +46,7 @@ class _Offer:
     lines: list[tuple[int, int]]
     value: Decimal
     sla: timedelta
+    ship_by: datetime | None
     user: object
 
 
@@ -72,10 +73,11 @@ class DecisionWriter:
         lines: list[tuple[int, int]],
         value: Decimal,
         sla: timedelta,
+        ship_by: datetime | None = None,
         user=None,
     ) -> None:
         self.offers.append(
-            _Offer(order, record, location_id, list(lines), value, sla, user)
+            _Offer(order, record, location_id, list(lines), value, sla, ship_by, user)
         )
 
     def case_create(self, order: Order, status: str, reason: str) -> None:
@@ -111,6 +113,7 @@ class DecisionWriter:
                 value=offer.value,
                 offered_at=now,
                 expires_at=now + offer.sla,
+                ship_by=offer.ship_by,
             )
             for offer in self.offers
         ]

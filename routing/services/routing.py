@@ -18,16 +18,25 @@ from django.db import transaction
 from django.db.models import prefetch_related_objects
 from django.utils import timezone
 
+from franchises.models import Location
 from orders.models import Order
 from routing.candidate_rows import rows_pack
-from routing.engine import Decision, messages, route
+from routing.engine import Candidate, Decision, messages, route
+from routing.engine.filters import latest_ship_time
+from routing.engine.steps import STEP_TYPES
 from routing.models import (
     Assignment,
     AssignmentEvent,
     RoutingCase,
     RoutingDecision,
+    StockLevel,
 )
-from routing.services.candidates import BatchStock, LocationFacts, order_input
+from routing.services.candidates import (
+    BatchStock,
+    LocationFacts,
+    candidate_fields,
+    order_input,
+)
 from routing.services.decision_store import DecisionWriter
 from routing.services.policies import PolicyError, policy_for_order
 from routing.services.stock import stock_release
@@ -44,6 +53,12 @@ ROUTABLE_STATUSES = (
 )
 DEFAULT_ACCEPTANCE_SLA = timedelta(minutes=30)
 MANUAL_REASON = messages.MESSAGES[messages.MANUAL]
+# Transit speed for ship-by times when the policy has no meets_promise step.
+KM_PER_DAY_DEFAULT = next(
+    param.default
+    for param in STEP_TYPES[("filter", "meets_promise")].params
+    if param.name == "km_per_day"
+)
 
 
 def order_is_routable(order: Order) -> bool:
@@ -288,6 +303,7 @@ def order_assign_manually(
             lines=lines,
             value=_lines_value(order, lines),
             sla=DEFAULT_ACCEPTANCE_SLA,
+            ship_by=_manual_ship_by(order, location_id, lines, writer.now),
             user=user,
         )
         writer.case_set(order, RoutingCase.Status.ROUTED, "")
@@ -358,6 +374,8 @@ def _decide(
     )
     started = time.perf_counter()
     engine_ms = 0.0
+    candidates: list = []
+    engine_policy = None
     if policy is None:
         decision = _unroutable(messages.NO_POLICY)
     elif not engine_order.lines:
@@ -397,6 +415,11 @@ def _decide(
         else DEFAULT_ACCEPTANCE_SLA
     )
     skus = {line.index: line.sku_id for line in engine_order.lines}
+    by_location = (
+        {c.location_id: c for c in candidates if c.location_id in chosen}
+        if (chosen := {part.location_id for part in decision.parts})
+        else {}
+    )
     for part in decision.parts:
         writer.offer(
             order=order,
@@ -405,6 +428,13 @@ def _decide(
             lines=list(part.lines),
             value=part.value,
             sla=sla,
+            ship_by=latest_ship_time(
+                by_location[part.location_id],
+                part.distance_km,
+                engine_order.promised_by,
+                engine_order.now,
+                _km_per_day(engine_policy),
+            ),
             user=user,
         )
         quantities: dict[str, int] = {}
@@ -421,6 +451,35 @@ def _decide(
         decision.reason,
     )
     return decision
+
+
+def _manual_ship_by(order: Order, location_id: int, lines, now):
+    """Ship-by time of a part HQ assigns by hand: the location's ready time
+    (its hours and the largest lead time of the SKUs it holds), or the
+    promised date when that is later. No transit time is counted, because
+    no policy gives a transit speed."""
+    engine_order = order_input(order, now, lines)
+    location = Location.objects.get(pk=location_id)
+    lead_times = StockLevel.objects.filter(
+        location_id=location_id,
+        sku_id__in={line.sku_id for line in engine_order.lines},
+    ).values_list("lead_time_hours", flat=True)
+    candidate = Candidate(
+        **candidate_fields(location, LocationFacts(locations=[location])),
+        lead_time_hours=max((float(hours) for hours in lead_times), default=0.0),
+    )
+    return latest_ship_time(
+        candidate, None, engine_order.promised_by, now, KM_PER_DAY_DEFAULT
+    )
+
+
+def _km_per_day(engine_policy) -> float:
+    """The policy's transit speed: its meets_promise step's, else that
+    parameter's default."""
+    for step in engine_policy.steps if engine_policy is not None else ():
+        if step.name == "meets_promise" and "km_per_day" in step.params:
+            return float(step.params["km_per_day"])
+    return KM_PER_DAY_DEFAULT
 
 
 def _lines_value(order: Order, lines) -> Decimal:
