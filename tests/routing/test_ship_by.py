@@ -108,9 +108,7 @@ def test_manual_assignment_is_due_when_the_location_can_be_ready(
     document = vtex_document("delivery-sao-paulo", status="waiting-for-seller-decision")
     order = stored(document, django_capture_on_commit_callbacks)
     store_c = network["c"]
-    StockLevel.objects.filter(location=store_c, sku_id="2001").update(
-        lead_time_hours=6
-    )
+    StockLevel.objects.filter(location=store_c, sku_id="2001").update(lead_time_hours=6)
     before = timezone.now()
 
     assignment = order_assign_manually(
