@@ -7,6 +7,7 @@ from django import forms
 from django.utils.translation import gettext_lazy as _
 
 from finance.models import Account, Contract
+from finance.money import money_format
 from franchises.models import Location
 
 # The preview accepts at most this many lines, which keeps one request small.
@@ -97,7 +98,10 @@ class PreviewForm(forms.Form):
             self.add_error(
                 "discount",
                 _("The discount %(discount)s exceeds the lines' total %(total)s.")
-                % {"discount": discount, "total": sum(lines)},
+                % {
+                    "discount": money_format(discount),
+                    "total": money_format(sum(lines)),
+                },
             )
         return cleaned
 

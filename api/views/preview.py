@@ -3,7 +3,8 @@
 
 from decimal import Decimal
 
-from django.utils.translation import gettext_lazy as _
+from django.utils.translation import gettext as _
+from django.utils.translation import gettext_lazy
 from drf_spectacular.utils import extend_schema
 from rest_framework import permissions, serializers
 from rest_framework.response import Response
@@ -12,6 +13,7 @@ from api.errors import Unprocessable
 from api.permissions import IsHqToken
 from api.views.base import ApiView
 from finance.models import Contract
+from finance.money import money_format
 from finance.services.preview import settlement_preview
 from franchises.models import Location
 
@@ -32,7 +34,9 @@ class PreviewInputSerializer(serializers.Serializer):
         child=serializers.DecimalField(min_value=Decimal("0.01"), **MONEY),
         min_length=1,
         max_length=500,
-        help_text=_("Each item's value (price × quantity) before the order discount."),
+        help_text=gettext_lazy(
+            "Each item's value (price × quantity) before the order discount."
+        ),
     )
     discount = serializers.DecimalField(
         min_value=Decimal("0"), default=Decimal("0"), **MONEY
@@ -47,7 +51,9 @@ class PreviewInputSerializer(serializers.Serializer):
         slug_field="code",
         queryset=Location.objects.all(),
         required=False,
-        help_text=_("The store credited with the sale; the fulfilling one if absent."),
+        help_text=gettext_lazy(
+            "The store credited with the sale; the fulfilling one if absent."
+        ),
     )
     pickup = serializers.BooleanField(default=False)
     contract = serializers.PrimaryKeyRelatedField(queryset=Contract.objects.all())
@@ -79,6 +85,15 @@ class SettlementPreviewView(ApiView):
         serializer = PreviewInputSerializer(data=request.data)
         serializer.is_valid(raise_exception=True)
         data = serializer.validated_data
+        if data["discount"] > sum(data["lines"]):
+            raise Unprocessable(
+                _("The discount %(discount)s exceeds the lines' total %(total)s.")
+                % {
+                    "discount": money_format(data["discount"]),
+                    "total": money_format(sum(data["lines"])),
+                },
+                code="invalid_preview",
+            )
         try:
             preview = settlement_preview(
                 lines=data["lines"],

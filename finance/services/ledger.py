@@ -18,6 +18,7 @@ from finance.models import (
     LedgerTransaction,
     SettlementPeriod,
 )
+from finance.money import money_format
 from franchises.models import LegalEntity, Location
 
 logger = logging.getLogger(__name__)
@@ -147,7 +148,7 @@ def entries_check(entries: list[EntryLine]) -> None:
                         "Invalid amount %(amount)s on %(account)s: amounts are "
                         "positive and in centavos."
                     )
-                    % {"amount": amount, "account": entry.account}
+                    % {"amount": money_format(amount), "account": entry.account}
                 )
         if (entry.debit > 0) == (entry.credit > 0):
             raise LedgerError(
@@ -156,8 +157,8 @@ def entries_check(entries: list[EntryLine]) -> None:
                 )
                 % {
                     "account": entry.account,
-                    "debit": entry.debit,
-                    "credit": entry.credit,
+                    "debit": money_format(entry.debit),
+                    "credit": money_format(entry.credit),
                 }
             )
     debit = sum((entry.debit for entry in entries), ZERO)
@@ -165,7 +166,7 @@ def entries_check(entries: list[EntryLine]) -> None:
     if debit != credit:
         raise LedgerError(
             _("The transaction is unbalanced: debits %(debit)s, credits %(credit)s.")
-            % {"debit": debit, "credit": credit}
+            % {"debit": money_format(debit), "credit": money_format(credit)}
         )
 
 

@@ -8,6 +8,7 @@ from django.utils.translation import gettext as _
 
 from finance.allocation import money_sum
 from finance.models import Account, LedgerEntry, LedgerTransaction, SettlementPeriod
+from finance.money import money_format
 from finance.services.ledger import (
     EntryLine,
     LedgerError,
@@ -60,7 +61,11 @@ def payout_post(
                 "Invalid payout of %(amount)s to %(entity)s: it must be positive "
                 "and at most the %(owed)s owed."
             )
-            % {"amount": amount, "entity": legal_entity, "owed": owed}
+            % {
+                "amount": money_format(amount),
+                "entity": legal_entity,
+                "owed": money_format(owed),
+            }
         )
     cash = account_get(legal_entity=franchisor_entity(), purpose=Account.Purpose.CASH)
     posted, _created = transaction_post(

@@ -30,6 +30,7 @@ from finance.models_statements import (
     ProviderPayable,
     ProviderStatementImport,
 )
+from finance.money import money_format
 from finance.services.ledger import EntryLine, LedgerError
 from finance.services.manual import adjustment_post
 from finance.services.reversals import chargeback_hold
@@ -323,8 +324,8 @@ def _payable_store(payable: Payable, source) -> str:
             "%(order)s's unmatched %(type)s entries."
         ) % {
             "id": payable.payable_id,
-            "amount": payable.amount,
-            "expected": sum(amounts),
+            "amount": money_format(payable.amount),
+            "expected": money_format(sum(amounts)),
             "order": payable.order_reference,
             "type": type_label,
         }

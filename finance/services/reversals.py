@@ -24,6 +24,7 @@ from finance.models import (
     LineShare,
     OrderRoles,
 )
+from finance.money import money_format
 from finance.services.ledger import (
     EntryLine,
     LedgerError,
@@ -373,7 +374,11 @@ def chargeback_hold(
                 "Invalid chargeback amount %(amount)s for order %(order)s: it must "
                 "be positive and at most the %(paid)s still settled."
             )
-            % {"amount": amount, "order": order.vtex_order_id, "paid": paid}
+            % {
+                "amount": money_format(amount),
+                "order": order.vtex_order_id,
+                "paid": money_format(paid),
+            }
         )
 
     entity = all_roles[0].collecting_entity or franchisor_entity()
@@ -494,7 +499,11 @@ def _chargeback_lose(held, key, amount, occurred_at, resolved_by) -> None:
                 "The chargeback of %(amount)s exceeds the %(settled)s still settled "
                 "for order %(order)s; post a manual adjustment instead."
             )
-            % {"amount": amount, "settled": settled, "order": held.order.vtex_order_id}
+            % {
+                "amount": money_format(amount),
+                "settled": money_format(settled),
+                "order": held.order.vtex_order_id,
+            }
         )
     parts = allocate(amount, [sale for _r, _i, sale in lines])
     roles_lines = {}

@@ -11,6 +11,7 @@ from api.models import ApiToken
 from finance.models import Contract, LedgerTransaction
 from tests.api.conftest import client_for, integration_for
 from tests.finance.conftest import EXAMPLE_TERMS
+from tests.i18n import pt_br
 
 pytestmark = pytest.mark.django_db
 
@@ -84,6 +85,34 @@ def test_discount_above_lines_is_unprocessable(api_hq, store_b, contract):
 
     assert response.status_code == 422
     assert response.json()["error"]["code"] == "invalid_preview"
+    assert response.json()["error"]["message"] == (
+        "The discount R$20.00 exceeds the lines' total R$10.00."
+    )
+    assert not LedgerTransaction.objects.exists()
+
+
+def test_discount_message_in_portuguese(api_hq, store_b, contract):
+    api_hq.credentials(
+        HTTP_AUTHORIZATION=f"Bearer {api_hq.plain}", HTTP_ACCEPT_LANGUAGE="pt-br"
+    )
+
+    response = api_hq.post(
+        URL,
+        {
+            "lines": ["10.00", "0.50"],
+            "discount": "182.01",
+            "fulfilling": store_b.code,
+            "contract": contract.pk,
+        },
+        format="json",
+    )
+
+    assert response.status_code == 422
+    assert response.json()["error"]["message"] == pt_br(
+        "The discount %(discount)s exceeds the lines' total %(total)s.",
+        discount="R$ 182,01",
+        total="R$ 10,50",
+    )
     assert not LedgerTransaction.objects.exists()
 
 

@@ -75,8 +75,8 @@ def test_unbalanced_adjustment_writes_nothing(client, accounts):
     assert response.context["form"].non_field_errors() == [
         pt_br(
             "The transaction is unbalanced: debits %(debit)s, credits %(credit)s.",
-            debit="3.50",
-            credit="3.40",
+            debit="R$ 3,50",
+            credit="R$ 3,40",
         )
     ]
     assert LedgerTransaction.objects.count() == 0

@@ -128,9 +128,9 @@ def test_chargeback_above_sale_goes_to_suspense(settled):
     error = pt_br(
         "Invalid chargeback amount %(amount)s for order %(order)s: it must "
         "be positive and at most the %(paid)s still settled.",
-        amount="325.01",
+        amount="R$ 325,01",
         order=order_id,
-        paid="325.00",
+        paid="R$ 325,00",
     )
     assert source.sent_to_suspense == 1
     assert LedgerTransaction.objects.count() == before

@@ -68,14 +68,14 @@ def test_payout_reduces_what_is_owed(finance_network):
 
 
 @pytest.mark.parametrize(
-    ("amount", "reference", "message"),
+    ("amount", "shown", "reference", "message"),
     [
-        ("10.00", " ", "A payout needs a reference, such as the transfer id."),
-        ("0.00", "TED-2", INVALID_PAYOUT),
-        ("182.01", "TED-2", INVALID_PAYOUT),
+        ("10.00", "", " ", "A payout needs a reference, such as the transfer id."),
+        ("0.00", "R$ 0,00", "TED-2", INVALID_PAYOUT),
+        ("182.01", "R$ 182,01", "TED-2", INVALID_PAYOUT),
     ],
 )
-def test_invalid_payout_rejected(finance_network, amount, reference, message):
+def test_invalid_payout_rejected(finance_network, amount, shown, reference, message):
     store_b = finance_network["b"]
     order = order_make(items=[("200.00", 1)], shipping=["20.00"])
     order_part_settle(assignment_id=part_make(order, store_b).pk)
@@ -90,7 +90,9 @@ def test_invalid_payout_rejected(finance_network, amount, reference, message):
         )
 
     # The reference message has no placeholders, so the parameters leave it as is.
-    expected = pt_br(message, amount=amount, entity=store_b.legal_entity, owed="182.00")
+    expected = pt_br(
+        message, amount=shown, entity=store_b.legal_entity, owed="R$ 182,00"
+    )
     assert str(error.value) == expected
     assert LedgerTransaction.objects.count() == before
 

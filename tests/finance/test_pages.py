@@ -183,7 +183,7 @@ def test_preview_allocates_coupon(client, hq_user, finance_network):
             {"lines": "5,00", "discount": "6,00"},
             "discount",
             "The discount %(discount)s exceeds the lines' total %(total)s.",
-            {"discount": "6.00", "total": "5.00"},
+            {"discount": "R$ 6,00", "total": "R$ 5,00"},
         ),
     ],
 )

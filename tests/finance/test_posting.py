@@ -354,19 +354,19 @@ def test_posting_into_closed_period_is_rejected(finance_network):
         (
             [("cash", "1.00", "0"), ("payment_fees", "0", "0.99")],
             "The transaction is unbalanced: debits %(debit)s, credits %(credit)s.",
-            {"debit": "1.00", "credit": "0.99"},
+            {"debit": "R$ 1,00", "credit": "R$ 0,99"},
         ),
         (
             [("cash", "1.00", "1.00"), ("payment_fees", "0", "0")],
             "Each entry is either a debit or a credit: %(account)s has %(debit)s "
             "and %(credit)s.",
-            {"account": "cash", "debit": "1.00", "credit": "1.00"},
+            {"account": "cash", "debit": "R$ 1,00", "credit": "R$ 1,00"},
         ),
         (
             [("cash", "1.001", "0"), ("payment_fees", "0", "1.001")],
             "Invalid amount %(amount)s on %(account)s: amounts are positive and in "
             "centavos.",
-            {"amount": "1.001", "account": "cash"},
+            {"amount": "R$ 1,001", "account": "cash"},
         ),
     ],
 )

@@ -92,7 +92,7 @@ def test_amount_mismatch_goes_to_suspense(order):
     assert item.amount == Decimal("219.00")
     assert item.expected_amount == Decimal("220.00")
     assert item.details == (
-        f"Payable P1 of 219.00 differs from the 220.00 of order "
+        f"Payable P1 of R$219.00 differs from the R$220.00 of order "
         f"{order.vtex_order_id}'s unmatched Credit entries."
     )
     assert ProviderPayable.objects.get().status == ProviderPayable.Status.SUSPENSE

@@ -187,14 +187,14 @@ def test_chargeback_won_returns_money(settled):
 
 
 @pytest.mark.parametrize(
-    ("payable_id", "amount", "message"),
+    ("payable_id", "amount", "shown", "message"),
     [
-        ("", "1.00", "A chargeback needs the provider's payable id."),
-        ("pay-1", "0.00", INVALID_CHARGEBACK),
-        ("pay-1", "325.01", INVALID_CHARGEBACK),
+        ("", "1.00", "", "A chargeback needs the provider's payable id."),
+        ("pay-1", "0.00", "R$ 0,00", INVALID_CHARGEBACK),
+        ("pay-1", "325.01", "R$ 325,01", INVALID_CHARGEBACK),
     ],
 )
-def test_invalid_chargeback_rejected(settled, payable_id, amount, message):
+def test_invalid_chargeback_rejected(settled, payable_id, amount, shown, message):
     before = LedgerTransaction.objects.count()
 
     with pytest.raises(LedgerError) as error:
@@ -207,7 +207,7 @@ def test_invalid_chargeback_rejected(settled, payable_id, amount, message):
 
     # The payable id message has no placeholders, so the parameters leave it as is.
     expected = pt_br(
-        message, amount=amount, order=settled.order.vtex_order_id, paid="325.00"
+        message, amount=shown, order=settled.order.vtex_order_id, paid="R$ 325,00"
     )
     assert str(error.value) == expected
     assert LedgerTransaction.objects.count() == before
