@@ -233,6 +233,12 @@ CELERY_BEAT_SCHEDULE = {
         "task": "monitoring.tasks.monitoring_tick_task",
         "schedule": 60,
     },
+    # Notification deliveries left in sending longer than
+    # monitoring.services.delivery.SENDING_LIMIT are marked failed.
+    "monitoring-fail-stale-deliveries": {
+        "task": "monitoring.tasks.deliveries_stale_fail_task",
+        "schedule": 300,
+    },
     "api-webhooks-sweep": {
         "task": "api.tasks.webhooks_sweep_task",
         "schedule": 60,
