@@ -33,7 +33,11 @@ from finance.services.manual import (
     user_may_approve,
 )
 from finance.services.posting import transaction_key
-from finance.services.reversals import order_return_settle, remaining_units
+from finance.services.reversals import (
+    order_return_settle,
+    project_date,
+    remaining_units,
+)
 from franchises.access import user_is_hq
 from orders.admin import ViewOnlyAdmin, ViewOnlyInline
 
@@ -213,7 +217,16 @@ class OrderRolesAdmin(ViewOnlyAdmin):
         if not user_may_approve(request.user):
             raise PermissionDenied
         roles = get_object_or_404(OrderRoles.objects.select_related("order"), pk=pk)
-        form = ReturnForm(request.POST or None, item_lines=self._item_lines(roles))
+        sale = LedgerTransaction.objects.filter(
+            idempotency_key=transaction_key(
+                roles.order, LedgerTransaction.Kind.SALE, roles
+            )
+        ).first()
+        form = ReturnForm(
+            request.POST or None,
+            item_lines=self._item_lines(roles),
+            invoiced_on=project_date(sale.occurred_at) if sale else None,
+        )
         if request.method == "POST" and form.is_valid():
             posted = self._return_post(request, roles, form)
             if posted is not None:

@@ -1,6 +1,7 @@
 """Forms of the finance pages and admin."""
 
 import re
+from datetime import date
 from decimal import Decimal, InvalidOperation
 
 from django import forms
@@ -8,6 +9,8 @@ from django.utils.translation import gettext_lazy as _
 
 from finance.models import Account, Contract
 from finance.money import money_format
+from finance.services.ledger import LedgerError
+from finance.services.reversals import return_date_check
 from franchises.models import Location
 
 # The preview accepts at most this many lines, which keeps one request small.
@@ -159,8 +162,9 @@ class ReturnForm(forms.Form):
     """A partial return of one invoiced part: an id, a date and one quantity
     field per item line that still has units to return.
 
-    The id and the quantities are checked by `order_return_settle`, so the
-    page shows the same messages as any other caller gets.
+    The date is checked here and again by `order_return_settle`, which also
+    checks the id and the quantities, so the page shows the same messages as
+    any other caller gets.
     """
 
     return_id = forms.CharField(
@@ -174,9 +178,11 @@ class ReturnForm(forms.Form):
         widget=forms.DateInput(attrs={"type": "date"}),
     )
 
-    def __init__(self, *args, item_lines, **kwargs):
-        """`item_lines` are (item index, SKU, name, units left) of the part."""
+    def __init__(self, *args, item_lines, invoiced_on=None, **kwargs):
+        """`item_lines` are (item index, SKU, name, units left) of the part, and
+        `invoiced_on` the day its sale was posted, or None without a sale."""
         super().__init__(*args, **kwargs)
+        self.invoiced_on = invoiced_on
         for index, sku, name, left in item_lines:
             self.fields[f"quantity_{index}"] = forms.IntegerField(
                 label=f"{sku} · {name}",
@@ -187,6 +193,14 @@ class ReturnForm(forms.Form):
                 % {"left": left},
             )
         self.item_indexes = [index for index, _sku, _name, _left in item_lines]
+
+    def clean_returned_on(self) -> date:
+        returned_on = self.cleaned_data["returned_on"]
+        try:
+            return_date_check(returned_on=returned_on, invoiced_on=self.invoiced_on)
+        except LedgerError as error:
+            raise forms.ValidationError(str(error)) from None
+        return returned_on
 
     def returned_lines(self) -> list[tuple[int, int]]:
         """Return (item index, quantity) of each line with units returned."""

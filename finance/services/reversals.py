@@ -9,11 +9,12 @@ reversed by the same amount, so every reversal stays balanced.
 import logging
 from collections import defaultdict
 from dataclasses import dataclass, replace
-from datetime import datetime
+from datetime import date, datetime
 from decimal import Decimal
 
 from django.db import transaction
 from django.db.models import Sum
+from django.utils import formats, timezone
 from django.utils.translation import gettext as _
 
 from finance.allocation import ZERO, allocate, money_sum, round_money
@@ -268,10 +269,15 @@ def order_return_settle(
     created_by=None,
 ) -> LedgerTransaction:
     """Reverse the shares of returned units of one invoiced part, pro rata to
-    the units each line still has; a repeated `return_id` posts nothing.
+    the units each line still has.
 
-    `created_by` is the user who registered the return, or None when code
-    posts it."""
+    The return date (`occurred_at` in the project's time zone) must fall
+    between the day the part was invoiced and today. A repeated `return_id`
+    with the same lines and date returns the posted transaction and posts
+    nothing. With other lines or another date it raises LedgerError naming
+    what differs. `created_by` is the user who registered the return, or None
+    when code posts it.
+    """
     from finance.services.posting import transaction_key
 
     order = roles.order
@@ -279,15 +285,23 @@ def order_return_settle(
     if not return_id:
         raise LedgerError(_("A return needs an id, such as its input invoice number."))
     key = transaction_key(order, Kind.RETURN, roles, return_id)
-    existing = LedgerTransaction.objects.filter(idempotency_key=key).first()
-    if existing:
-        return existing
     with transaction.atomic():
+        # The row lock serialises returns of one part, so a replay finds the
+        # transaction that an earlier request with the same id posted.
         OrderRoles.objects.select_for_update().filter(pk=roles.pk).first()
+        existing = LedgerTransaction.objects.filter(idempotency_key=key).first()
+        if existing:
+            _return_replay_check(existing, return_id, lines, occurred_at)
+            return existing
+
         units = remaining_units(roles)
         specs = _return_specs(order, units, lines)
         sale = LedgerTransaction.objects.get(
             idempotency_key=transaction_key(order, Kind.SALE, roles)
+        )
+        return_date_check(
+            returned_on=project_date(occurred_at),
+            invoiced_on=project_date(sale.occurred_at),
         )
         shares_reverse(
             kind=Kind.RETURN,
@@ -299,6 +313,89 @@ def order_return_settle(
             created_by=created_by,
         )
     return LedgerTransaction.objects.get(idempotency_key=key)
+
+
+def project_date(moment: datetime) -> date:
+    """Return the calendar day of `moment` in the project's time zone
+    (settings.TIME_ZONE), whatever time zone the request activated."""
+    return timezone.localtime(moment, timezone.get_default_timezone()).date()
+
+
+def return_date_check(*, returned_on: date, invoiced_on: date | None) -> None:
+    """Raise LedgerError unless a return dated `returned_on` is no later than
+    today and no earlier than `invoiced_on`, the day its part was invoiced.
+
+    Pass None for `invoiced_on` when the part has no posted sale yet.
+    """
+    today = project_date(timezone.now())
+    if returned_on > today:
+        raise LedgerError(
+            _(
+                "The return date %(date)s is after today, %(today)s. Enter the "
+                "date the goods came back."
+            )
+            % {"date": _date_text(returned_on), "today": _date_text(today)}
+        )
+    if invoiced_on is not None and returned_on < invoiced_on:
+        raise LedgerError(
+            _(
+                "The return date %(date)s is before %(invoiced)s, when the part "
+                "was invoiced. Enter the date the goods came back."
+            )
+            % {"date": _date_text(returned_on), "invoiced": _date_text(invoiced_on)}
+        )
+
+
+def _date_text(day: date) -> str:
+    return formats.date_format(day, "SHORT_DATE_FORMAT")
+
+
+def _return_replay_check(
+    posted: LedgerTransaction,
+    return_id: str,
+    lines: list[tuple[int, int]],
+    occurred_at: datetime,
+) -> None:
+    """Raise LedgerError naming each difference between a posted return and a
+    new request with its id. A line with zero units counts as no line."""
+    rows = (
+        LineShare.objects.filter(transaction=posted, entry_type=EntryType.SALE)
+        .values("item_index")
+        .annotate(units=Sum("quantity"))
+    )
+    posted_units = {row["item_index"]: -row["units"] for row in rows}
+    requested_units: dict[int, int] = defaultdict(int)
+    for index, quantity in lines:
+        requested_units[index] += quantity
+
+    differences = []
+    for index in sorted(set(posted_units) | set(requested_units)):
+        posted_quantity = posted_units.get(index, 0)
+        requested_quantity = requested_units.get(index, 0)
+        if posted_quantity != requested_quantity:
+            differences.append(
+                _("item %(index)s: quantity posted %(posted)s, requested %(requested)s")
+                % {
+                    "index": index,
+                    "posted": posted_quantity,
+                    "requested": requested_quantity,
+                }
+            )
+    posted_on = project_date(posted.occurred_at)
+    requested_on = project_date(occurred_at)
+    if posted_on != requested_on:
+        differences.append(
+            _("date: posted %(posted)s, requested %(requested)s")
+            % {"posted": _date_text(posted_on), "requested": _date_text(requested_on)}
+        )
+    if differences:
+        raise LedgerError(
+            _(
+                "Return %(id)s was already posted with different content "
+                "(%(differences)s). Register a different return under a new id."
+            )
+            % {"id": return_id, "differences": "; ".join(differences)}
+        )
 
 
 def _return_specs(order, units: dict[int, int], lines) -> dict[int, LineReversal]:

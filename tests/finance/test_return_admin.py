@@ -1,5 +1,6 @@
 """Partial returns registered in the admin from an order part's roles."""
 
+from datetime import UTC, datetime
 from decimal import Decimal
 
 import pytest
@@ -142,7 +143,7 @@ def test_repeated_return_id_posts_nothing(client, roles, finance_user):
     count = LedgerTransaction.objects.count()
     entries = LedgerEntry.objects.count()
 
-    response = client.post(return_url(roles), return_form(quantity_0="2"))
+    response = client.post(return_url(roles), return_form())
 
     posted = LedgerTransaction.objects.get(kind="return")
     assert response.status_code == 302
@@ -156,6 +157,87 @@ def test_repeated_return_id_posts_nothing(client, roles, finance_user):
             id="NFD-7",
         )
     ]
+
+
+def test_changed_replay_shows_differences(client, roles, finance_user):
+    client.force_login(finance_user)
+    client.post(return_url(roles), return_form(), follow=True)
+    before = LedgerTransaction.objects.count()
+    shares = LineShare.objects.count()
+
+    response = client.post(
+        return_url(roles), return_form(quantity_0="2", returned_on="2026-03-11")
+    )
+
+    differences = "; ".join(
+        [
+            pt_br(
+                "item %(index)s: quantity posted %(posted)s, requested %(requested)s",
+                index=0,
+                posted=1,
+                requested=2,
+            ),
+            pt_br(
+                "date: posted %(posted)s, requested %(requested)s",
+                posted="10/03/2026",
+                requested="11/03/2026",
+            ),
+        ]
+    )
+    assert response.status_code == 200
+    assert response.context["form"].non_field_errors() == [
+        pt_br(
+            "Return %(id)s was already posted with different content "
+            "(%(differences)s). Register a different return under a new id.",
+            id="NFD-7",
+            differences=differences,
+        )
+    ]
+    assert LedgerTransaction.objects.count() == before
+    assert LineShare.objects.count() == shares
+    assert shares_total(transaction__kind="return") == Decimal("-108.33")
+
+
+@pytest.mark.parametrize(
+    ("returned_on", "message", "params"),
+    [
+        (
+            "2030-01-01",
+            "The return date %(date)s is after today, %(today)s. Enter the date "
+            "the goods came back.",
+            {"date": "01/01/2030", "today": "15/03/2026"},
+        ),
+        (
+            "2026-03-16",
+            "The return date %(date)s is after today, %(today)s. Enter the date "
+            "the goods came back.",
+            {"date": "16/03/2026", "today": "15/03/2026"},
+        ),
+        (
+            "2026-03-01",
+            "The return date %(date)s is before %(invoiced)s, when the part was "
+            "invoiced. Enter the date the goods came back.",
+            {"date": "01/03/2026", "invoiced": "02/03/2026"},
+        ),
+    ],
+)
+def test_return_date_out_of_range_rejected(
+    client, roles, finance_user, monkeypatch, returned_on, message, params
+):
+    # 23:00 on 15 March 2026 in São Paulo, already 16 March in UTC.
+    monkeypatch.setattr(
+        "django.utils.timezone.now", lambda: datetime(2026, 3, 16, 2, 0, tzinfo=UTC)
+    )
+    client.force_login(finance_user)
+    before = LedgerTransaction.objects.count()
+    shares = LineShare.objects.count()
+
+    response = client.post(return_url(roles), return_form(returned_on=returned_on))
+
+    assert response.status_code == 200
+    assert response.context["form"].errors["returned_on"] == [pt_br(message, **params)]
+    assert_nothing_posted(before)
+    assert LineShare.objects.count() == shares
 
 
 @pytest.mark.parametrize(
