@@ -16,6 +16,7 @@ from routing.models import (
     RoutingPolicy,
     SimulationRun,
 )
+from routing.services.nfe import InvoiceError, nfe_key_check
 
 # PostgreSQL `integer` columns.
 MAX_INT = 2_147_483_647
@@ -214,6 +215,14 @@ class InvoiceSerializer(serializers.Serializer):
     invoice_value = serializers.DecimalField(
         max_digits=14, decimal_places=2, min_value=0
     )
+
+    def validate_invoice_key(self, value: str) -> str:
+        """Return the key upper-cased, or raise a field error with the first
+        part that `routing.services.nfe.nfe_key_check` finds wrong."""
+        try:
+            return nfe_key_check(value)
+        except InvoiceError as error:
+            raise serializers.ValidationError(str(error), code="invalid") from None
 
 
 class StockRowSerializer(serializers.Serializer):

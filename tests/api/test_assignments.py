@@ -7,6 +7,7 @@ import pytest
 from orders.models import VtexOutboxCall
 from routing.models import Assignment, StockLevel
 from routing.services.stock import StockRow, stock_levels_set
+from tests.i18n import pt_br
 from tests.routing.test_pages import make_assignment
 from tests.routing.test_workflow_checks import nfe_key
 
@@ -199,18 +200,77 @@ def test_ship_needs_tracking(api_a, store_a):
     assert assignment.state == State.PICKING
 
 
-def test_invoice_with_bad_key_is_422(api_a, store_a):
+@pytest.mark.parametrize(
+    ("key", "message"),
+    [
+        ("123", "Invalid NF-e key: expected 44 characters, got 3."),
+        (
+            "wrong check digit",
+            "Invalid NF-e key: its check digit does not match; copy the key again "
+            "from the DANFE.",
+        ),
+    ],
+)
+def test_invoice_key_error_names_field(api_a, store_a, key, message):
     assignment = make_assignment(store_a, state=State.SHIPPED)
+    if key == "wrong check digit":
+        key = nfe_key(store_a.legal_entity.cnpj, check_digit_offset=1)
 
     response = api_a.post(
         url(assignment, "invoice"),
-        {"invoice_number": "1", "invoice_key": "123", "invoice_value": "50.00"},
+        {"invoice_number": "1", "invoice_key": key, "invoice_value": "50.00"},
+        format="json",
+    )
+
+    assert response.status_code == 400
+    error = response.json()["error"]
+    assert error["code"] == "invalid"
+    assert list(error["fields"]) == ["invoice_key"]
+    assert error["fields"]["invoice_key"] == [{"code": "invalid", "message": message}]
+    assignment.refresh_from_db()
+    assert assignment.state == State.SHIPPED
+    assert assignment.invoice_key == ""
+    assert VtexOutboxCall.objects.count() == 0
+
+
+def test_invoice_key_error_in_portuguese(api_a, store_a):
+    api_a.credentials(
+        HTTP_AUTHORIZATION=f"Bearer {api_a.plain}", HTTP_ACCEPT_LANGUAGE="pt-br"
+    )
+    assignment = make_assignment(store_a, state=State.SHIPPED)
+    key = nfe_key(store_a.legal_entity.cnpj, check_digit_offset=1)
+
+    response = api_a.post(
+        url(assignment, "invoice"),
+        {"invoice_number": "1", "invoice_key": key, "invoice_value": "50.00"},
+        format="json",
+    )
+
+    assert response.status_code == 400
+    assert response.json()["error"]["fields"]["invoice_key"][0]["message"] == pt_br(
+        "Invalid NF-e key: its check digit does not match; copy the key again "
+        "from the DANFE."
+    )
+    assignment.refresh_from_db()
+    assert assignment.state == State.SHIPPED
+
+
+def test_invoice_in_wrong_state_is_422(api_a, store_a):
+    assignment = make_assignment(store_a, state=State.ACCEPTED)
+
+    response = api_a.post(
+        url(assignment, "invoice"),
+        {
+            "invoice_number": "1",
+            "invoice_key": nfe_key(store_a.legal_entity.cnpj),
+            "invoice_value": "50.00",
+        },
         format="json",
     )
 
     assert response.status_code == 422
     assert response.json()["error"]["code"] == "invalid_transition"
     assignment.refresh_from_db()
-    assert assignment.state == State.SHIPPED
+    assert assignment.state == State.ACCEPTED
     assert assignment.invoice_key == ""
     assert VtexOutboxCall.objects.count() == 0
