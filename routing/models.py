@@ -7,6 +7,7 @@ from simple_history.models import HistoricalRecords
 
 from franchises.models import Location, TimeStampedModel
 from orders.models import MONEY, Order
+from routing.fields import CompressedJSONField
 
 
 class StockLevel(TimeStampedModel):
@@ -227,7 +228,8 @@ class RoutingDecision(models.Model):
     reason = models.TextField(_("reason"), blank=True)
     excluded_location_ids = models.JSONField(_("excluded locations"), default=list)
     lines = models.JSONField(_("lines routed"), default=list)
-    candidates = models.JSONField(_("candidates"), default=list)
+    # Compressed: see routing.fields.CompressedJSONField.
+    candidates = CompressedJSONField(_("candidates"), default=list)
     elapsed_ms = models.DecimalField(
         _("time (ms)"), max_digits=8, decimal_places=2, default=0
     )
