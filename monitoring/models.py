@@ -230,6 +230,13 @@ class Alert(TimeStampedModel):
         related_name="+",
         verbose_name=_("resolved by"),
     )
+    # Set when someone resolves the alert by hand. While it is set, the
+    # evaluation opens no new alert of the rule for the subject. The first
+    # evaluation that finds the condition cleared unsets it, so a later
+    # occurrence opens a new alert.
+    reopen_blocked = models.BooleanField(
+        _("blocks reopening until the condition clears"), default=False
+    )
 
     class Meta:
         ordering = ["-opened_at", "-id"]
@@ -250,6 +257,11 @@ class Alert(TimeStampedModel):
         indexes = [
             models.Index(fields=["status", "owner", "-opened_at"]),
             models.Index(fields=["rule", "status"]),
+            models.Index(
+                fields=["rule", "subject_key"],
+                condition=Q(reopen_blocked=True),
+                name="alert_reopen_blocked_idx",
+            ),
         ]
 
     def __str__(self) -> str:
@@ -257,13 +269,15 @@ class Alert(TimeStampedModel):
 
 
 class AlertEvent(models.Model):
-    """Append-only history of an alert: opened, acknowledged, escalated, resolved."""
+    """Append-only history of an alert: opened, acknowledged, escalated,
+    resolved, and the condition cleared after a resolve by hand."""
 
     class Kind(models.TextChoices):
         OPENED = "opened", _("Opened")
         ACKNOWLEDGED = "acknowledged", _("Acknowledged")
         ESCALATED = "escalated", _("Escalated")
         RESOLVED = "resolved", _("Resolved")
+        CLEARED = "cleared", _("Condition cleared")
 
     alert = models.ForeignKey(Alert, on_delete=models.CASCADE, related_name="events")
     kind = models.CharField(_("event"), max_length=12, choices=Kind.choices)
@@ -461,8 +475,10 @@ class NotificationDelivery(TimeStampedModel):
 
     The row exists before anything is sent. Only the worker whose conditional
     UPDATE moves it from `pending` to `sending` sends it, so a task that runs
-    twice sends it once. A worker that dies while sending leaves the row in
-    `sending`, where it stays for HQ to look at.
+    twice sends it once. A row left in `sending` longer than
+    `monitoring.services.delivery.SENDING_LIMIT` (its worker died) is marked
+    failed, and is never sent again by itself. HQ may resend a failed row by
+    hand, which creates a new row pointing at it through `resend_of`.
     """
 
     class Status(models.TextChoices):
@@ -492,14 +508,33 @@ class NotificationDelivery(TimeStampedModel):
     next_attempt_at = models.DateTimeField(_("next attempt at"))
     last_error = models.TextField(_("last error"), blank=True)
     sent_at = models.DateTimeField(_("sent at"), null=True, blank=True)
+    resend_of = models.OneToOneField(
+        "self",
+        on_delete=models.SET_NULL,
+        null=True,
+        blank=True,
+        related_name="resent_as",
+        verbose_name=_("resend of"),
+    )
+    resent_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        on_delete=models.SET_NULL,
+        null=True,
+        blank=True,
+        related_name="+",
+        verbose_name=_("resent by"),
+    )
 
     class Meta:
         ordering = ["-created_at", "-id"]
         verbose_name = _("notification delivery")
         verbose_name_plural = _("notification deliveries")
         constraints = [
+            # Planning creates one row per channel and recipient; resends by
+            # hand add rows of their own, at most one per failed row.
             models.UniqueConstraint(
                 fields=["notification", "channel", "recipient"],
+                condition=Q(resend_of__isnull=True),
                 name="notification_delivery_once_per_channel",
             ),
         ]
@@ -507,3 +542,37 @@ class NotificationDelivery(TimeStampedModel):
 
     def __str__(self) -> str:
         return f"{self.notification} → {self.recipient} ({self.status})"
+
+
+class VtexCallCount(models.Model):
+    """Responses of every VTEX call Ponte made in one minute, per outcome.
+
+    `orders.vtex.client.VtexClient` reports each HTTP attempt (retries count
+    too), and `monitoring.services.vtex_calls` adds it to the row of its minute
+    and outcome with an upsert.
+    """
+
+    class Outcome(models.TextChoices):
+        SUCCESS = "2xx", _("2xx")
+        REDIRECT = "3xx", _("3xx")
+        CLIENT_ERROR = "4xx", _("4xx other than 429")
+        THROTTLED = "429", _("429 Too Many Requests")
+        SERVER_ERROR = "5xx", _("5xx")
+        NO_RESPONSE = "none", _("No response (connection error or timeout)")
+
+    minute = models.DateTimeField(_("minute"))
+    outcome = models.CharField(_("outcome"), max_length=4, choices=Outcome.choices)
+    count = models.PositiveIntegerField(_("calls"), default=0)
+
+    class Meta:
+        ordering = ["-minute", "outcome"]
+        verbose_name = _("VTEX call count")
+        verbose_name_plural = _("VTEX call counts")
+        constraints = [
+            models.UniqueConstraint(
+                fields=["minute", "outcome"], name="vtex_call_count_one_per_minute"
+            ),
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.minute:%Y-%m-%d %H:%M} {self.outcome}: {self.count}"

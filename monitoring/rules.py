@@ -1,8 +1,11 @@
 """Finders for the SLA rule kinds, each one query over the whole network.
 
 Each finder takes the rule and the evaluation's context and returns the
-subjects for which the condition is true now. `monitoring.services.evaluation`
-turns them into alerts and resolves the alerts whose subject is gone.
+subjects for which the condition is true now, at most `MAX_FINDINGS` of them.
+Kinds that can match more subjects also have a `holds` builder: an expression
+on `Alert` rows that is true while the alert's subject meets the condition.
+`monitoring.services.evaluation` turns findings into alerts and resolves the
+alerts whose subject no longer meets the condition.
 """
 
 from collections.abc import Callable
@@ -10,20 +13,23 @@ from dataclasses import dataclass, field
 from datetime import datetime, timedelta
 from decimal import Decimal
 
-from django.db.models import Count, F, Min, Q, QuerySet
+from django.db.models import Count, Exists, F, OuterRef, Q, QuerySet
+from django.db.models.functions import Substr
+from django.utils.functional import Promise
 from django.utils.translation import gettext as _
+from django.utils.translation import gettext_lazy
 
 from monitoring.models import Alert, SlaRule, SyncCheck
-from orders.models import TERMINAL_STATUSES, Order, QuarantinedDocument
+from orders.models import TERMINAL_STATUSES, Order, OrderItem, QuarantinedDocument
 from routing.models import Assignment, RoutingCase
 
 Kind = SlaRule.Kind
 State = Assignment.State
 Subject = Alert.SubjectType
 
-# At most this many subjects are read per rule and run. When a rule finds more,
-# its alerts are not resolved in that run, because the missing subjects may
-# still meet the condition.
+# At most this many subjects are read per rule and run, and so at most this
+# many alerts of a rule open in one run. Resolution does not depend on the cap
+# for kinds with a `holds` builder.
 MAX_FINDINGS = 5000
 
 # Assignment states in which the store still has to ship or hand the part over.
@@ -71,9 +77,28 @@ class Context:
 @dataclass(frozen=True)
 class RuleKind:
     finder: Callable[[SlaRule, Context], list[Finding]]
-    unit: str
+    unit: str | Promise
     # Kinds that read only the stored sync checks, never orders.
     integration: bool = False
+    # Builds an expression on `Alert` that is true while the alert's subject
+    # meets the condition. Without it, alerts of the kind resolve only in runs
+    # whose findings list is complete (fewer than MAX_FINDINGS subjects).
+    holds: Callable[[SlaRule, Context], Exists] | None = None
+
+
+def _assignment_holds(conditions: Callable[[SlaRule, Context], QuerySet]):
+    def holds(rule: SlaRule, context: Context) -> Exists:
+        matching = conditions(rule, context).filter(pk=OuterRef("assignment_id"))
+        return Exists(matching)
+
+    return holds
+
+
+def _order_holds(conditions: Callable[[SlaRule, Context], QuerySet]):
+    def holds(rule: SlaRule, context: Context) -> Exists:
+        return Exists(conditions(rule, context).filter(pk=OuterRef("order_id")))
+
+    return holds
 
 
 def _scoped(rule: SlaRule, queryset: QuerySet, context: Context, *, prefix: str = ""):
@@ -107,13 +132,17 @@ def _assignment_findings(rows, message: Callable[[dict], str]) -> list[Finding]:
 ASSIGNMENT_COLUMNS = ("pk", "order_id", "location_id", "order__vtex_order_id", "state")
 
 
-def offer_not_accepted(rule: SlaRule, context: Context) -> list[Finding]:
+def late_offers(rule: SlaRule, context: Context) -> QuerySet:
     since = context.now - timedelta(minutes=rule.threshold)
-    rows = _scoped(
+    return _scoped(
         rule,
         Assignment.objects.filter(state=State.OFFERED, offered_at__lte=since),
         context,
-    ).values(*ASSIGNMENT_COLUMNS)[:MAX_FINDINGS]
+    )
+
+
+def offer_not_accepted(rule: SlaRule, context: Context) -> list[Finding]:
+    rows = late_offers(rule, context).values(*ASSIGNMENT_COLUMNS)[:MAX_FINDINGS]
     return _assignment_findings(
         rows,
         lambda row: (
@@ -123,36 +152,58 @@ def offer_not_accepted(rule: SlaRule, context: Context) -> list[Finding]:
     )
 
 
+def past_ship_by(rule: SlaRule, context: Context) -> QuerySet:
+    """Select accepted or picking parts past their ship-by time.
+
+    A part without `ship_by` (offered before routing set it, or at a location
+    without valid opening hours) is late `threshold` hours after acceptance.
+    """
+    fallback = context.now - timedelta(hours=rule.threshold)
+    late = Q(ship_by__lt=context.now) | Q(
+        ship_by__isnull=True, accepted_at__lte=fallback
+    )
+    return _scoped(rule, Assignment.objects.filter(late, state__in=TO_FULFIL), context)
+
+
 def not_fulfilled(rule: SlaRule, context: Context) -> list[Finding]:
-    # The ship-by time is `threshold` hours after acceptance.
-    since = context.now - timedelta(hours=rule.threshold)
-    rows = _scoped(
-        rule,
-        Assignment.objects.filter(state__in=TO_FULFIL, accepted_at__lte=since),
-        context,
-    ).values(*ASSIGNMENT_COLUMNS)[:MAX_FINDINGS]
-    return _assignment_findings(
+    rows = past_ship_by(rule, context).values(*ASSIGNMENT_COLUMNS, "ship_by")[
+        :MAX_FINDINGS
+    ]
+    findings = _assignment_findings(
         rows,
         lambda row: (
             _("Order %(order)s is past its ship-by time.")
             % {"order": row["order__vtex_order_id"]}
         ),
     )
+    for finding, row in zip(findings, rows, strict=True):
+        ship_by = row["ship_by"]
+        finding.details["ship_by"] = ship_by.isoformat() if ship_by else None
+    return findings
+
+
+def past_promised_delivery(rule: SlaRule, context: Context) -> QuerySet:
+    """Select parts not delivered whose order's earliest promised date passed
+    `threshold` hours ago."""
+    since = context.now - timedelta(days=rule.lookback_days)
+    grace = context.now - timedelta(hours=rule.threshold)
+    # The earliest date is before `grace` exactly when some item's date is.
+    promise_passed = OrderItem.objects.filter(
+        order_id=OuterRef("order_id"), shipping_estimate_date__lt=grace
+    )
+    return _scoped(
+        rule,
+        Assignment.objects.filter(
+            Exists(promise_passed), state__in=BEFORE_DELIVERY, offered_at__gte=since
+        ),
+        context,
+    )
 
 
 def delivery_date_passed(rule: SlaRule, context: Context) -> list[Finding]:
-    since = context.now - timedelta(days=rule.lookback_days)
-    grace = context.now - timedelta(hours=rule.threshold)
-    rows = (
-        _scoped(
-            rule,
-            Assignment.objects.filter(state__in=BEFORE_DELIVERY, offered_at__gte=since),
-            context,
-        )
-        .annotate(promised=Min("order__items__shipping_estimate_date"))
-        .filter(promised__lt=grace)
-        .values(*ASSIGNMENT_COLUMNS)[:MAX_FINDINGS]
-    )
+    rows = past_promised_delivery(rule, context).values(*ASSIGNMENT_COLUMNS)[
+        :MAX_FINDINGS
+    ]
     return _assignment_findings(
         rows,
         lambda row: (
@@ -162,16 +213,20 @@ def delivery_date_passed(rule: SlaRule, context: Context) -> list[Finding]:
     )
 
 
-def stuck_assignment_state(rule: SlaRule, context: Context) -> list[Finding]:
+def stuck_assignments(rule: SlaRule, context: Context) -> QuerySet:
     # `updated_at` moves with every transition, so it is the time the
     # assignment entered its state. Offers have their own rule.
     since = context.now - timedelta(hours=rule.threshold)
     states = (State.ACCEPTED, State.PICKING, State.READY_FOR_PICKUP, State.SHIPPED)
-    rows = _scoped(
+    return _scoped(
         rule,
         Assignment.objects.filter(state__in=states, updated_at__lte=since),
         context,
-    ).values(*ASSIGNMENT_COLUMNS)[:MAX_FINDINGS]
+    )
+
+
+def stuck_assignment_state(rule: SlaRule, context: Context) -> list[Finding]:
+    rows = stuck_assignments(rule, context).values(*ASSIGNMENT_COLUMNS)[:MAX_FINDINGS]
     return _assignment_findings(
         rows,
         lambda row: (
@@ -185,9 +240,10 @@ def stuck_assignment_state(rule: SlaRule, context: Context) -> list[Finding]:
     )
 
 
-def status_mismatch(rule: SlaRule, context: Context) -> list[Finding]:
-    """VTEX canceled an order a store still works on, or a store invoiced a
-    part that VTEX still shows before invoicing, `threshold` minutes on."""
+def mismatched_statuses(rule: SlaRule, context: Context) -> QuerySet:
+    """Select parts of orders VTEX canceled that a store still works on, and
+    parts a store invoiced that VTEX still shows before invoicing,
+    `threshold` minutes on."""
     since = context.now - timedelta(minutes=rule.threshold)
     canceled_but_open = Q(
         order__status="canceled",
@@ -198,11 +254,17 @@ def status_mismatch(rule: SlaRule, context: Context) -> list[Finding]:
         invoiced_at__lte=since,
         order__status__in=VTEX_BEFORE_INVOICE,
     )
-    rows = _scoped(
+    return _scoped(
         rule,
         Assignment.objects.filter(canceled_but_open | invoiced_but_not_at_vtex),
         context,
-    ).values(*ASSIGNMENT_COLUMNS, "order__status")[:MAX_FINDINGS]
+    )
+
+
+def status_mismatch(rule: SlaRule, context: Context) -> list[Finding]:
+    rows = mismatched_statuses(rule, context).values(
+        *ASSIGNMENT_COLUMNS, "order__status"
+    )[:MAX_FINDINGS]
     return _assignment_findings(
         rows,
         lambda row: (
@@ -216,12 +278,16 @@ def status_mismatch(rule: SlaRule, context: Context) -> list[Finding]:
     )
 
 
-def invoice_cnpj_mismatch(rule: SlaRule, context: Context) -> list[Finding]:
+def foreign_invoices(rule: SlaRule, context: Context) -> QuerySet:
     # Routing flags an NF-e whose key names another CNPJ than the location's
     # legal entity when the store records the invoice.
-    rows = _scoped(
+    return _scoped(
         rule, Assignment.objects.filter(invoice_issuer_mismatch=True), context
-    ).values(*ASSIGNMENT_COLUMNS)[:MAX_FINDINGS]
+    )
+
+
+def invoice_cnpj_mismatch(rule: SlaRule, context: Context) -> list[Finding]:
+    rows = foreign_invoices(rule, context).values(*ASSIGNMENT_COLUMNS)[:MAX_FINDINGS]
     return _assignment_findings(
         rows,
         lambda row: (
@@ -252,14 +318,19 @@ def _orders(rule: SlaRule, context: Context) -> QuerySet:
     return queryset
 
 
-def stuck_vtex_status(rule: SlaRule, context: Context) -> list[Finding]:
+def stuck_orders(rule: SlaRule, context: Context) -> QuerySet:
     since = context.now - timedelta(hours=rule.threshold)
-    rows = (
+    return (
         _orders(rule, context)
         .exclude(status__in=TERMINAL_STATUSES)
         .filter(last_change__lte=since)
-        .values("pk", "vtex_order_id", "status")[:MAX_FINDINGS]
     )
+
+
+def stuck_vtex_status(rule: SlaRule, context: Context) -> list[Finding]:
+    rows = stuck_orders(rule, context).values("pk", "vtex_order_id", "status")[
+        :MAX_FINDINGS
+    ]
     return _order_findings(
         rows,
         lambda row: (
@@ -273,19 +344,24 @@ def stuck_vtex_status(rule: SlaRule, context: Context) -> list[Finding]:
     )
 
 
-def totals_mismatch(rule: SlaRule, context: Context) -> list[Finding]:
+def orders_not_adding_up(rule: SlaRule, context: Context) -> QuerySet:
     # VTEX's totals add up to the order's value: Items + Discounts (negative)
     # + Shipping + Tax. `threshold` is the tolerance in cents.
     tolerance = Decimal(rule.threshold) / 100
     difference = F("total") - (
         F("items_total") + F("discounts_total") + F("shipping_total") + F("tax_total")
     )
-    rows = (
+    return (
         _orders(rule, context)
         .alias(difference=difference)
         .filter(Q(difference__gt=tolerance) | Q(difference__lt=-tolerance))
-        .values("pk", "vtex_order_id", "status")[:MAX_FINDINGS]
     )
+
+
+def totals_mismatch(rule: SlaRule, context: Context) -> list[Finding]:
+    rows = orders_not_adding_up(rule, context).values("pk", "vtex_order_id", "status")[
+        :MAX_FINDINGS
+    ]
     return _order_findings(
         rows,
         lambda row: (
@@ -295,13 +371,17 @@ def totals_mismatch(rule: SlaRule, context: Context) -> list[Finding]:
     )
 
 
-def unroutable(rule: SlaRule, context: Context) -> list[Finding]:
+def routing_exceptions(rule: SlaRule, context: Context) -> QuerySet:
     cases = RoutingCase.objects.filter(status=RoutingCase.Status.EXCEPTION)
     if rule.sales_channel:
         cases = cases.filter(order__sales_channel=rule.sales_channel)
-    rows = cases.values("order_id", "order__vtex_order_id", "order__status", "reason")[
-        :MAX_FINDINGS
-    ]
+    return cases
+
+
+def unroutable(rule: SlaRule, context: Context) -> list[Finding]:
+    rows = routing_exceptions(rule, context).values(
+        "order_id", "order__vtex_order_id", "order__status", "reason"
+    )[:MAX_FINDINGS]
     return [
         Finding(
             subject_key=f"order:{row['order_id']}",
@@ -315,11 +395,19 @@ def unroutable(rule: SlaRule, context: Context) -> list[Finding]:
     ]
 
 
+def unroutable_holds(rule: SlaRule, context: Context) -> Exists:
+    cases = routing_exceptions(rule, context)
+    return Exists(cases.filter(order_id=OuterRef("order_id")))
+
+
+DOCUMENT_PREFIX = "document:"
+
+
 def quarantined(rule: SlaRule, context: Context) -> list[Finding]:
     rows = QuarantinedDocument.objects.values("vtex_order_id", "reason")[:MAX_FINDINGS]
     return [
         Finding(
-            subject_key=f"document:{row['vtex_order_id']}",
+            subject_key=f"{DOCUMENT_PREFIX}{row['vtex_order_id']}",
             subject_type=Subject.ORDER,
             message=_("The VTEX document of order %(order)s is quarantined.")
             % {"order": row["vtex_order_id"]},
@@ -327,6 +415,13 @@ def quarantined(rule: SlaRule, context: Context) -> list[Finding]:
         )
         for row in rows
     ]
+
+
+def quarantined_holds(rule: SlaRule, context: Context) -> Exists:
+    # The subject key is the prefix followed by the VTEX order id; Substr
+    # counts from 1.
+    vtex_order_id = Substr(OuterRef("subject_key"), len(DOCUMENT_PREFIX) + 1)
+    return Exists(QuarantinedDocument.objects.filter(vtex_order_id=vtex_order_id))
 
 
 def webhook_failed(rule: SlaRule, context: Context) -> list[Finding]:
@@ -491,21 +586,58 @@ def feed_backlog(rule: SlaRule, context: Context) -> list[Finding]:
 
 
 RULES: dict[str, RuleKind] = {
-    Kind.OFFER_NOT_ACCEPTED: RuleKind(offer_not_accepted, "minutes"),
-    Kind.NOT_FULFILLED: RuleKind(not_fulfilled, "hours after acceptance"),
-    Kind.DELIVERY_DATE_PASSED: RuleKind(delivery_date_passed, "hours of grace"),
-    Kind.STUCK_VTEX_STATUS: RuleKind(stuck_vtex_status, "hours"),
-    Kind.STUCK_ASSIGNMENT_STATE: RuleKind(stuck_assignment_state, "hours"),
-    Kind.STATUS_MISMATCH: RuleKind(status_mismatch, "minutes of grace"),
-    Kind.NO_ORDER_SYNCED: RuleKind(no_order_synced, "minutes"),
-    Kind.HOOK_CONFIG: RuleKind(hook_config, "unused", integration=True),
-    Kind.FEED_CONFIG: RuleKind(feed_config, "unused", integration=True),
-    Kind.FEED_BACKLOG: RuleKind(feed_backlog, "messages", integration=True),
-    Kind.UNROUTABLE: RuleKind(unroutable, "unused"),
-    Kind.TOTALS_MISMATCH: RuleKind(totals_mismatch, "cents of tolerance"),
-    Kind.QUARANTINED: RuleKind(quarantined, "unused"),
-    Kind.INVOICE_CNPJ_MISMATCH: RuleKind(invoice_cnpj_mismatch, "unused"),
-    Kind.WEBHOOK_FAILED: RuleKind(webhook_failed, "unused"),
+    Kind.OFFER_NOT_ACCEPTED: RuleKind(
+        offer_not_accepted,
+        gettext_lazy("minutes"),
+        holds=_assignment_holds(late_offers),
+    ),
+    Kind.NOT_FULFILLED: RuleKind(
+        not_fulfilled,
+        gettext_lazy("hours after acceptance, for parts without a ship-by time"),
+        holds=_assignment_holds(past_ship_by),
+    ),
+    Kind.DELIVERY_DATE_PASSED: RuleKind(
+        delivery_date_passed,
+        gettext_lazy("hours of grace"),
+        holds=_assignment_holds(past_promised_delivery),
+    ),
+    Kind.STUCK_VTEX_STATUS: RuleKind(
+        stuck_vtex_status, gettext_lazy("hours"), holds=_order_holds(stuck_orders)
+    ),
+    Kind.STUCK_ASSIGNMENT_STATE: RuleKind(
+        stuck_assignment_state,
+        gettext_lazy("hours"),
+        holds=_assignment_holds(stuck_assignments),
+    ),
+    Kind.STATUS_MISMATCH: RuleKind(
+        status_mismatch,
+        gettext_lazy("minutes of grace"),
+        holds=_assignment_holds(mismatched_statuses),
+    ),
+    Kind.NO_ORDER_SYNCED: RuleKind(no_order_synced, gettext_lazy("minutes")),
+    Kind.HOOK_CONFIG: RuleKind(hook_config, gettext_lazy("unused"), integration=True),
+    Kind.FEED_CONFIG: RuleKind(feed_config, gettext_lazy("unused"), integration=True),
+    Kind.FEED_BACKLOG: RuleKind(
+        feed_backlog, gettext_lazy("messages"), integration=True
+    ),
+    Kind.UNROUTABLE: RuleKind(
+        unroutable, gettext_lazy("unused"), holds=unroutable_holds
+    ),
+    Kind.TOTALS_MISMATCH: RuleKind(
+        totals_mismatch,
+        gettext_lazy("cents of tolerance"),
+        holds=_order_holds(orders_not_adding_up),
+    ),
+    Kind.QUARANTINED: RuleKind(
+        quarantined, gettext_lazy("unused"), holds=quarantined_holds
+    ),
+    Kind.INVOICE_CNPJ_MISMATCH: RuleKind(
+        invoice_cnpj_mismatch,
+        gettext_lazy("unused"),
+        holds=_assignment_holds(foreign_invoices),
+    ),
+    # One subject per webhook subscription, far fewer than MAX_FINDINGS.
+    Kind.WEBHOOK_FAILED: RuleKind(webhook_failed, gettext_lazy("unused")),
 }
 
 # Kinds worth re-evaluating when an assignment moves or orders are stored.

@@ -33,8 +33,9 @@ def alert_acknowledge(*, alert: Alert, user) -> Alert:
 
 
 def alert_resolve(*, alert: Alert, user) -> Alert:
-    """Resolve by hand. If the condition still holds, the next evaluation
-    opens a new alert for the same subject."""
+    """Resolve by hand. The rule opens no new alert for the subject until an
+    evaluation finds the condition cleared; an occurrence after that opens a
+    new alert."""
     from monitoring.services.evaluation import alerts_resolve
 
     with transaction.atomic():

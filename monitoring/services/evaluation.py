@@ -1,8 +1,8 @@
 """Turn rule findings into alerts: open new ones, resolve cleared ones, escalate.
 
 Each rule costs a fixed number of queries whatever the data: its finder's
-query, a lock on the rule row, the unresolved alerts of the rule, and one
-bulk write per kind of change.
+query, a lock on the rule row, the alerts covering the findings, and one
+select and one bulk write per kind of change.
 """
 
 import logging
@@ -11,6 +11,7 @@ from collections import Counter
 from datetime import datetime, timedelta
 
 from django.db import DatabaseError, transaction
+from django.db.models import Q, QuerySet
 from django.utils import timezone
 
 from monitoring.models import SEVERITY_ESCALATION, Alert, AlertEvent, SlaRule, SyncCheck
@@ -61,24 +62,24 @@ def rules_evaluate(*, kinds=None, now: datetime | None = None) -> Counter:
 
 def rule_evaluate(*, rule: SlaRule, context: Context) -> Counter:
     findings = {finding.subject_key: finding for finding in _find(rule, context)}
-    # With a capped list, a subject missing from it may still hold the condition.
-    complete = len(findings) < MAX_FINDINGS
     now = context.now
     counts = Counter()
     with transaction.atomic():
         # The rule's row lock serialises evaluations of one rule, so two runs
         # never open an alert for the same subject twice.
         list(SlaRule.objects.select_for_update().filter(pk=rule.pk).values("pk"))
-        unresolved = dict(
-            Alert.objects.filter(rule=rule, status__in=Alert.UNRESOLVED).values_list(
-                "subject_key", "pk"
-            )
+        # Subjects with an unresolved alert, or with one resolved by hand
+        # whose condition has not cleared since, get no new alert.
+        covered = set(
+            Alert.objects.filter(rule=rule, subject_key__in=list(findings))
+            .filter(Q(status__in=Alert.UNRESOLVED) | Q(reopen_blocked=True))
+            .values_list("subject_key", flat=True)
         )
 
         new_alerts = [
             _alert(rule, finding, now)
             for key, finding in findings.items()
-            if key not in unresolved
+            if key not in covered
         ]
         if new_alerts:
             Alert.objects.bulk_create(new_alerts)
@@ -89,9 +90,17 @@ def rule_evaluate(*, rule: SlaRule, context: Context) -> Counter:
             )
         counts["opened"] = len(new_alerts)
 
-        if complete:
-            gone = [pk for key, pk in unresolved.items() if key not in findings]
-            counts["resolved"] = alerts_resolve(alert_ids=gone, now=now)
+        cleared = _cleared(rule, findings, context)
+        if cleared is not None:
+            rows = list(cleared.select_for_update().values_list("pk", "status"))
+            unresolved = [pk for pk, status in rows if status != Status.RESOLVED]
+            blocked = [pk for pk, status in rows if status == Status.RESOLVED]
+            counts["resolved"] = _resolve(
+                cleared.filter(status__in=Alert.UNRESOLVED), unresolved, now=now
+            )
+            counts["unblocked"] = _unblock(
+                cleared.filter(reopen_blocked=True), blocked, now
+            )
 
         escalated = _escalate(rule, now)
         counts["escalated"] = len(escalated)
@@ -103,6 +112,34 @@ def rule_evaluate(*, rule: SlaRule, context: Context) -> Counter:
 
 def _find(rule: SlaRule, context: Context) -> list[Finding]:
     return RULES[rule.kind].finder(rule, context)
+
+
+def _cleared(rule: SlaRule, findings: dict, context: Context) -> QuerySet | None:
+    """Select the rule's unresolved or reopen-blocked alerts whose subject no
+    longer meets the condition; None when this run cannot tell.
+
+    A complete findings list names every subject that meets the condition.
+    A capped one does not, so the kind's `holds` expression checks the
+    subjects missing from it in the same query.
+    """
+    alerts = (
+        Alert.objects.filter(rule=rule)
+        .filter(Q(status__in=Alert.UNRESOLVED) | Q(reopen_blocked=True))
+        .exclude(subject_key__in=list(findings))
+    )
+    if len(findings) < MAX_FINDINGS:
+        return alerts
+    holds = RULES[rule.kind].holds
+    if holds is None:
+        logger.warning(
+            "Rule %s (%s) found %d subjects or more; its alerts are not resolved "
+            "in this run",
+            rule.pk,
+            rule.kind,
+            MAX_FINDINGS,
+        )
+        return None
+    return alerts.filter(~holds(rule, context))
 
 
 def _alert(rule: SlaRule, finding: Finding, now: datetime) -> Alert:
@@ -137,24 +174,52 @@ def _events(alerts, kind: str, now: datetime, user=None, details=None) -> None:
 
 
 def alerts_resolve(*, alert_ids: list[int], now: datetime, user=None) -> int:
-    """Resolve those of the alerts still unresolved; return how many moved."""
+    """Resolve those of the alerts still unresolved; return how many moved.
+
+    With a user, the resolve is by hand: each alert blocks new alerts of its
+    rule for its subject until an evaluation finds the condition cleared.
+    """
     if not alert_ids:
         return 0
-    moving = list(
-        Alert.objects.filter(pk__in=alert_ids, status__in=Alert.UNRESOLVED)
-        .select_for_update()
-        .values_list("pk", flat=True)
+    alerts = Alert.objects.filter(pk__in=alert_ids, status__in=Alert.UNRESOLVED)
+    moving = list(alerts.select_for_update().values_list("pk", flat=True))
+    return _resolve(alerts, moving, now=now, user=user)
+
+
+def _resolve(alerts: QuerySet, moving: list[int], *, now: datetime, user=None) -> int:
+    """Resolve the unresolved alerts of a queryset with one UPDATE, whatever
+    their number, and record a history event for each of `moving`, the ids
+    the caller selected and locked."""
+    if not moving:
+        return 0
+    by_hand = user is not None
+    # A subquery rather than the list of ids keeps the statement's size
+    # independent of the number of alerts.
+    moved = Alert.objects.filter(
+        pk__in=alerts.values("pk"), status__in=Alert.UNRESOLVED
+    ).update(
+        status=Status.RESOLVED,
+        resolved_at=now,
+        resolved_by=user,
+        reopen_blocked=by_hand,
+        updated_at=now,
     )
-    moved = Alert.objects.filter(pk__in=moving, status__in=Alert.UNRESOLVED).update(
-        status=Status.RESOLVED, resolved_at=now, resolved_by=user, updated_at=now
-    )
-    details = {} if user else {"automatic": True}
+    details = {"reopen_blocked": True} if by_hand else {"automatic": True}
     _events(moving, AlertEvent.Kind.RESOLVED, now, user=user, details=details)
-    if moving:
-        transaction.on_commit(
-            lambda: alerts_resolved.send(sender=Alert, alert_ids=moving)
-        )
+    transaction.on_commit(lambda: alerts_resolved.send(sender=Alert, alert_ids=moving))
     return moved
+
+
+def _unblock(alerts: QuerySet, ids: list[int], now: datetime) -> int:
+    """Let new alerts open for the subjects of hand-resolved alerts whose
+    condition cleared."""
+    if not ids:
+        return 0
+    unblocked = Alert.objects.filter(
+        pk__in=alerts.values("pk"), reopen_blocked=True
+    ).update(reopen_blocked=False, updated_at=now)
+    _events(ids, AlertEvent.Kind.CLEARED, now)
+    return unblocked
 
 
 def _escalate(rule: SlaRule, now: datetime) -> list[int]:

@@ -415,9 +415,10 @@ def test_evaluation_queries_do_not_grow(store_a, django_assert_max_num_queries):
     for _ in range(5):
         make_assignment(store_a, offered_at=NOW - timedelta(minutes=45))
 
-    # Rules, the finder, the lock, unresolved alerts, new alerts, their
-    # events, notifications (create, read back), and escalation.
-    with django_assert_max_num_queries(12):
+    # Rules, the finder, the savepoint and its release, the lock, alerts
+    # covering the findings, new alerts, their events, the cleared alerts,
+    # and notifications (alerts, existing keys, insert, read back).
+    with django_assert_max_num_queries(13):
         summary = rules_evaluate(now=NOW + timedelta(minutes=1))
     assert summary["opened"] == 5
     assert AlertEvent.objects.count() == 6
