@@ -4,6 +4,7 @@ their history, sync checks and the notification delivery log."""
 from django.contrib import admin, messages
 from django.db import models
 from django.utils.translation import gettext_lazy as _
+from django.utils.translation import ngettext
 
 from franchises.access import user_is_hq
 from franchises.models import Membership
@@ -15,6 +16,7 @@ from monitoring.models import (
     NotificationPreference,
     SlaRule,
     SyncCheck,
+    VtexCallCount,
 )
 from monitoring.rules import RULES
 from monitoring.services.alerts import (
@@ -22,6 +24,7 @@ from monitoring.services.alerts import (
     alert_acknowledge,
     alert_resolve,
 )
+from monitoring.services.delivery import DeliveryResendError, delivery_resend
 from orders.admin import ViewOnlyAdmin
 
 # HQ roles that edit rules and preferences, besides superusers.
@@ -204,7 +207,46 @@ class NotificationDeliveryAdmin(ReadOnlyAdmin):
         "attempts",
         "sent_at",
         "last_error",
+        "resend_of",
     )
     list_filter = ("status", "channel")
     search_fields = ("recipient", "notification__key")
     list_select_related = ("notification",)
+    actions = ["resend"]
+
+    @admin.action(description=_("Resend the selected failed deliveries"))
+    def resend(self, request, queryset):
+        resent = 0
+        for delivery_id in queryset.order_by("pk").values_list("pk", flat=True):
+            try:
+                delivery_resend(delivery_id=delivery_id, user=request.user)
+            except DeliveryResendError as error:
+                self.message_user(request, str(error), messages.WARNING)
+            else:
+                resent += 1
+        self.message_user(
+            request,
+            ngettext(
+                "%(count)d delivery resent as a new delivery.",
+                "%(count)d deliveries resent as new deliveries.",
+                resent,
+            )
+            % {"count": resent},
+        )
+
+    def get_actions(self, request):
+        # The read-only admin grants no action permission; HQ operations and
+        # administrators may resend.
+        actions = super().get_actions(request)
+        if not user_edits_monitoring(request.user):
+            return {}
+        return actions
+
+
+@admin.register(VtexCallCount)
+class VtexCallCountAdmin(ReadOnlyAdmin):
+    """Every VTEX call Ponte made, per minute and outcome."""
+
+    list_display = ("minute", "outcome", "count")
+    list_filter = ("outcome",)
+    date_hierarchy = "minute"

@@ -5,7 +5,11 @@ import logging
 from celery import shared_task
 from django.db import DatabaseError
 
-from monitoring.services.delivery import DeliveryFailed, delivery_send
+from monitoring.services.delivery import (
+    DeliveryFailed,
+    deliveries_stale_fail,
+    delivery_send,
+)
 from monitoring.services.evaluation import rules_evaluate
 from monitoring.services.notifications import (
     deliveries_due,
@@ -62,3 +66,9 @@ def delivery_deliver_task(self, delivery_id: int) -> str:
         if self.request.is_eager:
             return "retry"
         raise self.retry(countdown=failure.retry_in.total_seconds()) from None
+
+
+@shared_task
+def deliveries_stale_fail_task() -> int:
+    """Mark failed the deliveries whose worker died while sending them."""
+    return deliveries_stale_fail()
