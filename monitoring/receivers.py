@@ -1,5 +1,6 @@
 """Monitoring reacts to assignments moving and orders being stored: it
-notifies the store of its events and re-evaluates the rules concerned."""
+notifies the store of its events and re-evaluates the rules concerned. It
+also counts every VTEX call."""
 
 import logging
 
@@ -12,6 +13,7 @@ from finance.signals import statement_ready
 from monitoring.models import Notification
 from monitoring.rules import ASSIGNMENT_KINDS, ORDER_KINDS
 from orders.signals import orders_stored
+from orders.vtex.client import vtex_call_completed
 from routing.signals import assignment_moved
 
 logger = logging.getLogger(__name__)
@@ -93,3 +95,10 @@ def statement_ready_notify_locations(sender, statement_id, **kwargs):
             statement_ready_notify(
                 location_id=location_id, statement_id=statement_id, period=period
             )
+
+
+@receiver(vtex_call_completed)
+def vtex_call_count(sender, status, **kwargs):
+    from monitoring.services.vtex_calls import vtex_call_record
+
+    vtex_call_record(status=status)

@@ -10,6 +10,7 @@ from django.utils import timezone
 from django.utils.translation import gettext as _
 
 from monitoring.models import SyncCheck
+from monitoring.services.vtex_calls import vtex_call_counts_prune
 from orders.hook_views import TOKEN_HEADER as HOOK_TOKEN_HEADER
 from orders.vtex.client import (
     VtexClient,
@@ -36,8 +37,8 @@ def sync_check(*, client: VtexClient | None = None, now: datetime | None = None)
         logger.info("Sync check skipped: %s", error)
         return None
     client.max_attempts = min(client.max_attempts, CHECK_ATTEMPTS)
-    # NOTE: only the check's own calls are counted. The sync's VTEX client
-    # keeps no response statistics, so its 429s are not in the rate.
+    # The check's own responses. `vtex_calls_summary` counts every VTEX call
+    # Ponte makes, these included.
     statuses: list[int] = []
     client.session.hooks["response"].append(
         lambda response, *args, **kwargs: statuses.append(response.status_code)
@@ -50,6 +51,7 @@ def sync_check(*, client: VtexClient | None = None, now: datetime | None = None)
     check.throttled = statuses.count(429)
     check.save()
     SyncCheck.objects.filter(checked_at__lt=now - KEEP_CHECKS).delete()
+    vtex_call_counts_prune(now=now)
     return check
 
 

@@ -3,6 +3,8 @@
 Retries the answers VTEX marks as transient: 429 (throttled, honouring `Retry-After`), 5xx
 and connection errors, with exponential backoff and jitter. Anything else fails
 at once. The app token is sent in a header and never logged.
+
+Every attempt sends `vtex_call_completed`, which monitoring counts.
 """
 
 import json
@@ -15,6 +17,7 @@ from urllib.parse import quote
 
 import requests
 from django.conf import settings
+from django.dispatch import Signal
 from django.utils import timezone
 
 logger = logging.getLogger(__name__)
@@ -23,6 +26,11 @@ RETRYABLE_STATUSES = {429, 500, 502, 503, 504}
 # Largest page VTEX's list endpoint serves, and the last page it will serve.
 LIST_PER_PAGE = 100
 LIST_MAX_PAGES = 30
+
+# Sent after each HTTP attempt, retries included, with `method`, `path` and
+# `status` (the HTTP status, or None when no response came). It is sent with
+# send_robust, so a failing receiver is logged and never fails the call.
+vtex_call_completed = Signal()
 
 
 class VtexError(Exception):
@@ -156,9 +164,18 @@ class VtexClient:
                     method, url, timeout=self.timeout, **kwargs
                 )
             except (requests.ConnectionError, requests.Timeout) as error:
+                vtex_call_completed.send_robust(
+                    sender=VtexClient, method=method, path=path, status=None
+                )
                 last_problem = f"{type(error).__name__}: {error}"
                 delay = self._backoff(attempt)
             else:
+                vtex_call_completed.send_robust(
+                    sender=VtexClient,
+                    method=method,
+                    path=path,
+                    status=response.status_code,
+                )
                 if response.status_code < 400:
                     return VtexResponse(response.status_code, response.text)
                 if response.status_code == 404:
