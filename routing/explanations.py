@@ -7,12 +7,16 @@ translated text with Django's i18n, and label the stored status and trigger
 codes.
 """
 
-from django.utils.translation import gettext, gettext_noop
+from decimal import Decimal
+
+from django.utils.formats import number_format
+from django.utils.translation import gettext, gettext_noop, ngettext
 
 from franchises.access import user_is_hq, visible_locations
 from franchises.models import Location
 from routing.candidate_rows import rows_unpack
 from routing.engine.messages import candidate_reason, translate_text
+from routing.engine.types import SPLIT_SEARCH
 from routing.views import step_label
 
 # `RoutingDecision.status` values.
@@ -45,9 +49,17 @@ def trigger_label(code: str) -> str:
     return gettext(TRIGGER_LABELS[code]) if code in TRIGGER_LABELS else code
 
 
+def localize_number(text: str) -> str:
+    """Rewrite a number stored with a decimal point ("12.5") in the active
+    language's format ("12,5" in pt-BR), keeping its decimal places."""
+    places = len(text.partition(".")[2])
+    return number_format(Decimal(text), decimal_pos=places)
+
+
 def row_reason(row: dict) -> str:
     """Return a stored candidate row's rejection reason, translated."""
-    return candidate_reason(row.get("reason") or row.get("rejected_reason"), gettext)
+    stored = row.get("reason") or row.get("rejected_reason")
+    return candidate_reason(stored, gettext, localize_number)
 
 
 def decision_reason(decision) -> str:
@@ -58,7 +70,7 @@ def decision_reason(decision) -> str:
 def translate_reason(text: str) -> str:
     """Return a stored English reason, translated sentence by sentence, with
     step names as their labels."""
-    return translate_text(text, gettext, step_label)
+    return translate_text(text, gettext, step_label, localize_number)
 
 
 def decision_table(decision) -> dict:
@@ -112,10 +124,106 @@ def decision_explanation(decision, user) -> str:
     else:
         sentences = [gettext("Sent to %(locations)s.") % {"locations": winners}]
 
-    if not user_is_hq(user):
+    if user_is_hq(user):
+        passed_over = passed_over_sentence(decision, rows)
+        if passed_over:
+            sentences.append(passed_over)
+    else:
         own_ids = set(visible_locations(user).values_list("pk", flat=True))
         sentences.extend(_own_store_outcomes(rows, own_ids, names))
     return " ".join(sentences)
+
+
+def passed_over_sentence(decision, rows: list[dict]) -> str:
+    """Say why finalists that scored higher than every chosen location lost.
+
+    The candidate table shows each location's own score, but the search ranks
+    whole options: a split against a single location, each scored by its
+    parts' scores weighted by their value. Scores are compared as the table
+    shows them, to three decimals. Returns "" when no finalist outscored the
+    chosen ones.
+    """
+    chosen = [row for row in rows if row["chosen"]]
+    if not chosen:
+        return ""
+    best_chosen = max(_shown_score(row) for row in chosen)
+    higher = [
+        row
+        for row in rows
+        if row["finalist"]
+        and not row["chosen"]
+        and not row["rejected_by"]
+        and _shown_score(row) > best_chosen
+    ]
+    if not higher:
+        return ""
+
+    locations = ", ".join(row.get("code") or str(row["location_id"]) for row in higher)
+    count = len(higher)
+    params = {"locations": locations}
+    policy = decision.policy
+    partial = all((row.get("coverage") or 0) < 1 for row in higher)
+    if len(chosen) == 1 and partial and policy is not None:
+        if not policy.allow_split:
+            return (
+                ngettext(
+                    "%(locations)s scored higher but holds only part of the order, "
+                    "and the policy does not split orders.",
+                    "%(locations)s scored higher but hold only part of the order, "
+                    "and the policy does not split orders.",
+                    count,
+                )
+                % params
+            )
+        if policy.prefer_fewer_parts:
+            return (
+                ngettext(
+                    "%(locations)s scored higher but holds only part of the order, "
+                    "and the policy prefers fewer parts, so a location that holds "
+                    "every unit wins over any split.",
+                    "%(locations)s scored higher but hold only part of the order, "
+                    "and the policy prefers fewer parts, so a location that holds "
+                    "every unit wins over any split.",
+                    count,
+                )
+                % params
+            )
+        if decision.deciding_step == SPLIT_SEARCH:
+            # The search found no split at all, so every one broke a rule.
+            params["max_parts"] = policy.max_parts
+            params["minimum"] = _money(policy.min_part_value)
+            return (
+                ngettext(
+                    "%(locations)s scored higher but holds only part of the order, "
+                    "and no split with it fits the policy: at most %(max_parts)s "
+                    "parts, each with whole lines and worth at least %(minimum)s.",
+                    "%(locations)s scored higher but hold only part of the order, "
+                    "and no split with them fits the policy: at most %(max_parts)s "
+                    "parts, each with whole lines and worth at least %(minimum)s.",
+                    count,
+                )
+                % params
+            )
+    return (
+        ngettext(
+            "%(locations)s scored higher on its own, but the search ranks whole "
+            "options by their parts' scores weighted by each part's value, and the "
+            "chosen option ranked first.",
+            "%(locations)s scored higher on their own, but the search ranks whole "
+            "options by their parts' scores weighted by each part's value, and the "
+            "chosen option ranked first.",
+            count,
+        )
+        % params
+    )
+
+
+def _shown_score(row: dict) -> float:
+    return round(row.get("total_score") or 0.0, 3)
+
+
+def _money(value) -> str:
+    return "R$ " + number_format(Decimal(value), 2, force_grouping=True)
 
 
 def _own_store_outcomes(rows: list[dict], own_ids: set[int], names) -> list[str]:

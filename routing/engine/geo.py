@@ -9,6 +9,7 @@ import functools
 import math
 from dataclasses import dataclass
 
+from routing.engine import messages as m
 from routing.engine.postal_codes import (
     capital_of,
     place_for_city,
@@ -29,10 +30,18 @@ POSTAL_CODE_STATE = "postal_code_state"
 CITY = "city"
 STATE = "state"
 
+# The subjects that callers of `locate` name an address with.
+CUSTOMER = "Customer"
+LOCATION_PREFIX = "Location "
+
 
 @dataclass(frozen=True, slots=True)
 class Point:
-    """A resolved position, how it was found, and a note when it was estimated."""
+    """A resolved position, how it was found, and a note when it was estimated.
+
+    The note is English text that fills a template of
+    `routing.engine.messages`.
+    """
 
     latitude: float
     longitude: float
@@ -86,64 +95,67 @@ def locate(
 ) -> Point | None:
     """Place an address: coordinates first, then postal code, city and state.
 
-    `subject` names the address in notes ("Customer", "Location sp-paulista").
-    Returns None when nothing is usable.
+    `subject` names the address in notes: "Customer" or "Location <code>".
+    A note is the English text of a message from `routing.engine.messages`,
+    so pages translate it like the engine's reasons. Returns None when nothing
+    is usable.
     """
-    rejected_note = None
+    rejected = None
     if latitude is not None and longitude is not None:
         if in_brazil(latitude, longitude):
             return Point(latitude, longitude, COORDINATES)
+        coordinates = {"latitude": f"{latitude:g}", "longitude": f"{longitude:g}"}
         if in_brazil(longitude, latitude):
-            return Point(
-                longitude,
-                latitude,
-                SWAPPED_COORDINATES,
-                f"{subject} coordinates ({latitude:g}, {longitude:g}) lie outside "
-                f"Brazil but fit when swapped, so they were read as latitude "
-                f"{longitude:g}, longitude {latitude:g}.",
+            note = _subject_message(
+                subject, m.CUSTOMER_SWAPPED, m.LOCATION_SWAPPED, **coordinates
             )
-        rejected_note = (
-            f"{subject} coordinates ({latitude:g}, {longitude:g}) lie outside "
-            f"Brazil and were ignored"
+            return Point(longitude, latitude, SWAPPED_COORDINATES, note.english())
+        rejected = _subject_message(
+            subject, m.CUSTOMER_OUTSIDE, m.LOCATION_OUTSIDE, **coordinates
         )
 
-    missing = rejected_note or f"{subject} has no coordinates"
+    missing = rejected or _subject_message(
+        subject, m.CUSTOMER_NO_COORDINATES, m.LOCATION_NO_COORDINATES
+    )
     found = place_for_postal_code(postal_code)
     if found is not None:
         place, is_own_city = found
-        if is_own_city:
-            centre = f"the centre of {place.city}/{place.state}"
-            text = (
-                f"{missing}, so it was placed at {centre} from postal code "
-                f"{postal_code}."
-            )
-            return Point(place.latitude, place.longitude, POSTAL_CODE_CITY, text)
-        capital = f"{place.city}, the capital of {place.state}"
-        return Point(
-            place.latitude,
-            place.longitude,
-            POSTAL_CODE_STATE,
-            f"{missing}, so it was placed at {capital}, from postal code "
-            f"{postal_code}. Distances to it are rough.",
+        code = m.PLACED_POSTAL_CITY if is_own_city else m.PLACED_POSTAL_CAPITAL
+        source = POSTAL_CODE_CITY if is_own_city else POSTAL_CODE_STATE
+        note = m.message(
+            code,
+            missing=missing,
+            city=place.city,
+            state=place.state,
+            postal_code=postal_code,
         )
+        return Point(place.latitude, place.longitude, source, note.english())
 
     place = place_for_city(city, state)
     if place is not None:
-        centre = f"the centre of {place.city}/{place.state}"
-        return Point(
-            place.latitude,
-            place.longitude,
-            CITY,
-            f"{missing}, so it was placed at {centre} from the city name.",
+        note = m.message(
+            m.PLACED_CITY, missing=missing, city=place.city, state=place.state
         )
+        return Point(place.latitude, place.longitude, CITY, note.english())
 
     place = capital_of(state)
     if place is not None:
-        capital = f"{place.city}, the capital of {place.state}"
-        return Point(
-            place.latitude,
-            place.longitude,
-            STATE,
-            f"{missing}, so it was placed at {capital}. Distances to it are rough.",
+        note = m.message(
+            m.PLACED_CAPITAL, missing=missing, city=place.city, state=place.state
         )
+        return Point(place.latitude, place.longitude, STATE, note.english())
     return None
+
+
+def _subject_message(
+    subject: str, customer_code: str, location_code: str, **params: str
+) -> m.Message:
+    """Return the customer's or the location's form of a note clause.
+
+    A subject other than "Customer" is taken as "Location <code>". Without
+    that prefix, the whole subject is the code.
+    """
+    if subject == CUSTOMER:
+        return m.message(customer_code, **params)
+    code = subject.removeprefix(LOCATION_PREFIX)
+    return m.message(location_code, code=code, **params)

@@ -5,7 +5,9 @@ won, the notes on its inputs) is a `Message`: a code from `MESSAGES` and its
 parameters. `Message.english()` fills the English template, which is what the
 engine's `reason` strings and the logs contain. Pages translate a message with
 `Message.render(gettext)`, and `translate_text` maps a stored English text back
-to its messages, so decisions stored as English text translate as well.
+to its messages, so decisions stored as English text translate as well. A
+`number` function passed to them rewrites the numbers of NUMBER_PARAMS in the
+page's language, so stored parameters keep their decimal point.
 
 The templates are marked with `gettext_noop`, so `makemessages` collects them,
 and their pt-BR forms live in the project's locale files.
@@ -91,6 +93,20 @@ NO_POLICY = "no_policy"
 NO_LINES = "no_lines"
 POLICY_ERROR = "policy_error"
 MANUAL = "manual"
+
+# Notes on how `routing.engine.geo` placed an address. A note is one of the
+# *_SWAPPED messages, or one of the PLACED_* messages, whose `missing`
+# parameter is the reason the address's own coordinates were not used.
+CUSTOMER_SWAPPED = "customer_swapped"
+LOCATION_SWAPPED = "location_swapped"
+CUSTOMER_OUTSIDE = "customer_outside"
+LOCATION_OUTSIDE = "location_outside"
+CUSTOMER_NO_COORDINATES = "customer_no_coordinates"
+LOCATION_NO_COORDINATES = "location_no_coordinates"
+PLACED_POSTAL_CITY = "placed_postal_city"
+PLACED_POSTAL_CAPITAL = "placed_postal_capital"
+PLACED_CITY = "placed_city"
+PLACED_CAPITAL = "placed_capital"
 
 MESSAGES: Mapping[str, str] = {
     EXCLUDED: gettext_noop("excluded from routing this order"),
@@ -230,7 +246,76 @@ MESSAGES: Mapping[str, str] = {
     NO_LINES: gettext_noop("The order has no lines to route."),
     POLICY_ERROR: gettext_noop("Policy error: %(error)s"),
     MANUAL: gettext_noop("Assigned by hand by HQ."),
+    CUSTOMER_SWAPPED: gettext_noop(
+        "Customer coordinates (%(latitude)s, %(longitude)s) lie outside Brazil but "
+        "fit when swapped, so they were read as latitude %(longitude)s, longitude "
+        "%(latitude)s."
+    ),
+    LOCATION_SWAPPED: gettext_noop(
+        "Location %(code)s coordinates (%(latitude)s, %(longitude)s) lie outside "
+        "Brazil but fit when swapped, so they were read as latitude %(longitude)s, "
+        "longitude %(latitude)s."
+    ),
+    CUSTOMER_OUTSIDE: gettext_noop(
+        "Customer coordinates (%(latitude)s, %(longitude)s) lie outside Brazil and "
+        "were ignored"
+    ),
+    LOCATION_OUTSIDE: gettext_noop(
+        "Location %(code)s coordinates (%(latitude)s, %(longitude)s) lie outside "
+        "Brazil and were ignored"
+    ),
+    CUSTOMER_NO_COORDINATES: gettext_noop("Customer has no coordinates"),
+    LOCATION_NO_COORDINATES: gettext_noop("Location %(code)s has no coordinates"),
+    # `missing` is one of the *_OUTSIDE or *_NO_COORDINATES messages.
+    PLACED_POSTAL_CITY: gettext_noop(
+        "%(missing)s, so it was placed at the centre of %(city)s/%(state)s from "
+        "postal code %(postal_code)s."
+    ),
+    PLACED_POSTAL_CAPITAL: gettext_noop(
+        "%(missing)s, so it was placed at %(city)s, the capital of %(state)s, from "
+        "postal code %(postal_code)s. Distances to it are rough."
+    ),
+    PLACED_CITY: gettext_noop(
+        "%(missing)s, so it was placed at the centre of %(city)s/%(state)s from the "
+        "city name."
+    ),
+    PLACED_CAPITAL: gettext_noop(
+        "%(missing)s, so it was placed at %(city)s, the capital of %(state)s. "
+        "Distances to it are rough."
+    ),
 }
+
+# Parameters that contain a number, written with a decimal point when it has
+# a fraction. Pages show them in the user's language ("12,5" in pt-BR).
+NUMBER_PARAMS = frozenset(
+    {
+        "concurrent",
+        "count",
+        "covered",
+        "daily",
+        "distance",
+        "in_stock",
+        "km",
+        "latitude",
+        "lead_time",
+        "limit",
+        "longitude",
+        "max_parts",
+        "min_part_value",
+        "more",
+        "open",
+        "ordered",
+        "other_distance",
+        "other_score",
+        "parts",
+        "removed",
+        "score",
+        "taken",
+        "total",
+        "transit",
+    }
+)
+NUMBER = re.compile(r"-?\d+(?:\.\d+)?")
 
 # Separators of list parameters, by parameter name.
 LIST_SEPARATORS: Mapping[str, str] = {
@@ -239,6 +324,8 @@ LIST_SEPARATORS: Mapping[str, str] = {
 }
 
 Translate = Callable[[str], str]
+# Rewrites a number written with a decimal point, such as "12.5", for a page.
+FormatNumber = Callable[[str], str]
 
 
 def _same(text: str) -> str:
@@ -258,12 +345,20 @@ class Message:
         self.params = dict(params or {})
 
     def render(
-        self, translate: Translate = _same, label: Translate | None = None
+        self,
+        translate: Translate = _same,
+        label: Translate | None = None,
+        number: FormatNumber | None = None,
     ) -> str:
         """Fill the template translated by `translate` (English by default).
-        `label`, when given, names the steps in `step` and `counts` params."""
+
+        `label`, when given, names the steps in `step`, `criterion` and
+        `counts` params.
+        `number`, when given, rewrites the values of NUMBER_PARAMS that are
+        numbers.
+        """
         values = {
-            name: _render_value(name, value, translate, label)
+            name: _render_value(name, value, translate, label, number)
             for name, value in self.params.items()
         }
         return translate(MESSAGES[self.code]) % values
@@ -312,16 +407,24 @@ def units(count: int) -> Message:
 
 
 def _render_value(
-    name: str, value: Any, translate: Translate, label: Translate | None = None
+    name: str,
+    value: Any,
+    translate: Translate,
+    label: Translate | None = None,
+    number: FormatNumber | None = None,
 ) -> str:
     if isinstance(value, Message):
-        return value.render(translate, label)
+        return value.render(translate, label, number)
     if isinstance(value, list | tuple):
         separator = translate(LIST_SEPARATORS.get(name, ", "))
         return separator.join(
-            _render_value(name, item, translate, label) for item in value
+            _render_value(name, item, translate, label, number) for item in value
         )
-    if label is not None and name == "step":
+    if number is not None and name in NUMBER_PARAMS:
+        text = str(value)
+        if NUMBER.fullmatch(text):
+            return number(text)
+    if label is not None and name in ("step", "criterion"):
         return label(str(value))
     if label is not None and name == "counts":
         # "stock 5, status 1": each step name followed by its count.
@@ -359,9 +462,14 @@ def _patterns() -> list[tuple[str, re.Pattern]]:
     for code, template in MESSAGES.items():
         parts = re.split(r"%\((\w+)\)s", template)
         regex = ""
+        seen = set()
         for position, part in enumerate(parts):
-            if position % 2:
+            if position % 2 and part in seen:
+                # A parameter used twice must have the same text both times.
+                regex += f"(?P={part})"
+            elif position % 2:
                 regex += f"(?P<{part}>.+?)"
+                seen.add(part)
             else:
                 regex += re.escape(part)
         patterns.append((code, re.compile(f"^{regex}$", re.DOTALL)))
@@ -401,7 +509,10 @@ def _parse_value(name: str, value: str) -> Any:
 
 
 def translate_text(
-    text: str, translate: Translate, label: Translate | None = None
+    text: str,
+    translate: Translate,
+    label: Translate | None = None,
+    number: FormatNumber | None = None,
 ) -> str:
     """Translate a stored English reason sentence by sentence.
 
@@ -418,7 +529,7 @@ def translate_text(
         for end in range(start + 1, len(pieces) + 1):
             found = parse_message(" ".join(pieces[start:end]))
             if found is not None:
-                output.append(found.render(translate, label))
+                output.append(found.render(translate, label, number))
                 start = end
                 break
         else:
@@ -427,14 +538,16 @@ def translate_text(
     return " ".join(output)
 
 
-def candidate_reason(stored: Any, translate: Translate) -> str:
+def candidate_reason(
+    stored: Any, translate: Translate, number: FormatNumber | None = None
+) -> str:
     """Render a stored candidate reason: a [code, params] list, or the English
     text that decisions stored before reasons had codes."""
     if not stored:
         return ""
     if isinstance(stored, list):
         try:
-            return Message.from_json(stored).render(translate)
+            return Message.from_json(stored).render(translate, number=number)
         except (ValueError, KeyError, TypeError):
             return str(stored)
     text = str(stored)
@@ -443,4 +556,4 @@ def candidate_reason(stored: Any, translate: Translate) -> str:
         shortages = [parse_message(item) for item in text.split(", ")]
         if all(item is not None for item in shortages):
             found = Message(STOCK_SHORTAGES, {"items": shortages})
-    return found.render(translate) if found is not None else text
+    return found.render(translate, number=number) if found is not None else text
