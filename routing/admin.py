@@ -20,6 +20,11 @@ from routing.models import (
     StockLevel,
     StockSnapshot,
 )
+from routing.services.assignments import (
+    FULFILLED_STATES,
+    ORDER_CANCELED,
+    assignment_order_canceled,
+)
 from routing.services.policies import PolicyError, policy_activate, policy_new_draft
 from routing.stock_admin import StockImportAdminMixin
 
@@ -227,6 +232,23 @@ class AssignmentEventInline(ViewOnlyInline):
     fields = ["from_state", "to_state", "at", "user", "details"]
 
 
+class OrderCanceledFilter(admin.SimpleListFilter):
+    """Parts that had left the shelf when VTEX canceled their order."""
+
+    title = _("order canceled at VTEX")
+    parameter_name = "order_canceled"
+
+    def lookups(self, request, model_admin):
+        return [("yes", _("After the part left the shelf"))]
+
+    def queryset(self, request, queryset):
+        if self.value() == "yes":
+            return queryset.filter(
+                order__status=ORDER_CANCELED, state__in=FULFILLED_STATES
+            )
+        return queryset
+
+
 @admin.register(Assignment)
 class AssignmentAdmin(ViewOnlyAdmin):
     list_display = [
@@ -237,8 +259,18 @@ class AssignmentAdmin(ViewOnlyAdmin):
         "offered_at",
         "expires_at",
         "invoice_issuer_mismatch",
+        "order_canceled",
     ]
-    list_filter = ["state", "reject_reason", "invoice_issuer_mismatch"]
+    list_filter = [
+        "state",
+        "reject_reason",
+        "invoice_issuer_mismatch",
+        OrderCanceledFilter,
+    ]
     search_fields = ["order__vtex_order_id", "location__code"]
     list_select_related = ["order", "location"]
     inlines = [AssignmentLineInline, AssignmentEventInline]
+
+    @admin.display(boolean=True, description=_("order canceled at VTEX"))
+    def order_canceled(self, obj: Assignment) -> bool:
+        return assignment_order_canceled(obj)

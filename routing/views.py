@@ -48,18 +48,22 @@ from routing.models import (
     RoutingDecision,
 )
 from routing.services.assignments import (
+    BLOCKED_BY_CANCEL,
+    ORDER_CANCELED_REASON,
     TransitionError,
     assignment_accept,
     assignment_mark_delivered,
     assignment_mark_invoiced,
     assignment_mark_ready,
     assignment_mark_shipped,
+    assignment_order_canceled,
     assignment_reject,
     assignment_start_picking,
 )
 from routing.services.nfe import invoice_range
 from routing.services.routing import order_assign_manually, order_reroute
 from routing.tables import (
+    ACTION_BY_TARGET,
     ACTION_FORMS,
     REROUTED_STATES,
     AssignmentTable,
@@ -125,6 +129,10 @@ EVENT_DETAIL_LABELS = {
     "invoice_number": gettext_lazy("NF-e number"),
     "invoice_key": gettext_lazy("NF-e key"),
     "missing_sku_ids": gettext_lazy("Out-of-stock SKUs"),
+}
+# `AssignmentEvent.details["reason"]` values other than rejection reasons.
+EVENT_REASON_LABELS = {
+    ORDER_CANCELED_REASON: gettext_lazy("Order canceled at VTEX"),
 }
 
 
@@ -232,7 +240,11 @@ def assignment_detail(request, pk):
         )
         .get()
     )
+    canceled_order = assignment_order_canceled(assignment)
     actions = assignment_actions(assignment)
+    if canceled_order:
+        blocked = {ACTION_BY_TARGET[state] for state in BLOCKED_BY_CANCEL}
+        actions = [action for action in actions if action not in blocked]
     is_hq = user_is_hq(request.user)
     rerouted = assignment.state in REROUTED_STATES
 
@@ -260,6 +272,7 @@ def assignment_detail(request, pk):
         "successors": successor_assignments(assignment) if rerouted and is_hq else [],
         "is_hq": is_hq,
         "issuer_mismatch": issuer_mismatch(assignment) if is_hq else None,
+        "canceled_order": canceled_order,
         "order_visible": is_hq
         or visible_orders(request.user).filter(pk=assignment.order_id).exists(),
     }
@@ -333,14 +346,19 @@ def event_rows(events) -> list[dict]:
             if value in ("", None, []):
                 continue
             if key == "reason":
-                value = reject_reasons.get(value, value)
+                value = reject_reasons.get(value) or EVENT_REASON_LABELS.get(
+                    value, value
+                )
             elif isinstance(value, list):
                 value = ", ".join(str(part) for part in value)
             details.append((EVENT_DETAIL_LABELS.get(key, key), value))
+        # An entry that keeps the state, such as the flag of a canceled
+        # order, shows the state once.
+        same_state = event.from_state == event.to_state
         rows.append(
             {
                 "event": event,
-                "from_label": state_label(event.from_state),
+                "from_label": "" if same_state else state_label(event.from_state),
                 "to_label": state_label(event.to_state),
                 "details": details,
             }

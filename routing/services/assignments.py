@@ -5,6 +5,12 @@ picking → ready_for_pickup | shipped; ready_for_pickup | shipped → invoiced;
 invoiced → delivered. Rejection and expiry release the stock and route the
 part again; an out-of-stock rejection also zeroes the location's stock of the
 SKUs the store names as missing.
+
+When VTEX cancels an order, its open parts are canceled
+(`routing.services.routing.order_cancel_release`). A part that already left
+the shelf (ready for pickup, shipped, invoiced or delivered) keeps its state:
+finance reverses its sale, the part gets a history entry that flags it, and
+it can no longer be invoiced or marked delivered.
 """
 
 import logging
@@ -14,7 +20,7 @@ from datetime import datetime
 from decimal import Decimal
 
 from django.db import transaction
-from django.db.models import F, Value
+from django.db.models import Exists, F, OuterRef, Value
 from django.db.models.functions import Greatest
 from django.utils import timezone
 from django.utils.translation import gettext as _
@@ -44,6 +50,24 @@ TRANSITIONS: dict[str, tuple[str, ...]] = {
     State.INVOICED: (State.DELIVERED,),
 }
 INVOICE_NUMBER = re.compile(r"^[0-9A-Za-z]{1,50}$")
+# `Order.status` of an order VTEX canceled.
+ORDER_CANCELED = "canceled"
+# Parts that keep their state when VTEX cancels the order, because the goods
+# already left the shelf.
+FULFILLED_STATES = (
+    State.READY_FOR_PICKUP,
+    State.SHIPPED,
+    State.INVOICED,
+    State.DELIVERED,
+)
+# Moves refused once VTEX canceled the order: VTEX takes no invoice for a
+# canceled order, and the goods are to come back rather than reach the
+# customer.
+BLOCKED_BY_CANCEL = (State.INVOICED, State.DELIVERED)
+# `AssignmentEvent.details["reason"]` of the entry that flags a fulfilled
+# part of a canceled order. Open parts canceled with the order carry the
+# same reason.
+ORDER_CANCELED_REASON = "order canceled at VTEX"
 
 
 class TransitionError(Exception):
@@ -64,14 +88,19 @@ def _move(
             }
         )
     now = timezone.now()
-    updated = Assignment.objects.filter(pk=assignment.pk, state=from_state).update(
-        state=to_state, updated_at=now, **fields
-    )
+    swap = Assignment.objects.filter(pk=assignment.pk, state=from_state)
+    if to_state in BLOCKED_BY_CANCEL:
+        # Part of the compare-and-swap, so a cancellation stored meanwhile
+        # also stops the move.
+        swap = swap.exclude(order__status=ORDER_CANCELED)
+    updated = swap.update(state=to_state, updated_at=now, **fields)
     if not updated:
-        current = Assignment.objects.get(pk=assignment.pk).state
+        current = Assignment.objects.select_related("order").get(pk=assignment.pk)
+        if current.state == from_state and current.order.status == ORDER_CANCELED:
+            raise TransitionError(_canceled_order_error(current, to_state))
         raise TransitionError(
             _("Assignment %(id)s changed to %(state)s meanwhile; reload and retry.")
-            % {"id": assignment.pk, "state": Assignment.State(current).label}
+            % {"id": assignment.pk, "state": Assignment.State(current.state).label}
         )
     AssignmentEvent.objects.create(
         assignment=assignment,
@@ -84,6 +113,85 @@ def _move(
     assignment_moved_on_commit(assignment.pk, from_state, to_state)
     assignment.refresh_from_db()
     return assignment
+
+
+def _canceled_order_error(assignment: Assignment, to_state: str) -> str:
+    if to_state == State.DELIVERED:
+        return _(
+            "Order %(order)s was canceled at VTEX, so assignment %(id)s cannot be "
+            "marked delivered. Do not hand over the goods; arrange their return "
+            "with HQ."
+        ) % {"order": assignment.order.vtex_order_id, "id": assignment.pk}
+    return _(
+        "Order %(order)s was canceled at VTEX, so assignment %(id)s cannot be "
+        "invoiced. Do not issue an NF-e for it; arrange the return of the goods "
+        "with HQ."
+    ) % {"order": assignment.order.vtex_order_id, "id": assignment.pk}
+
+
+def _raise_if_order_canceled(assignment: Assignment, to_state: str) -> None:
+    """Raise TransitionError before any input check when VTEX canceled the
+    order. `_move` checks it again inside the compare-and-swap."""
+    canceled = Assignment.objects.filter(
+        pk=assignment.pk, order__status=ORDER_CANCELED
+    ).exists()
+    if canceled:
+        raise TransitionError(_canceled_order_error(assignment, to_state))
+
+
+def assignment_order_canceled(assignment: Assignment) -> bool:
+    """Return whether VTEX canceled the order after the part left the shelf,
+    so that the part keeps its state but is flagged."""
+    return (
+        assignment.state in FULFILLED_STATES
+        and assignment.order.status == ORDER_CANCELED
+    )
+
+
+def assignments_flag_canceled_orders(*, order_ids: Iterable[int]) -> int:
+    """Flag the fulfilled parts of the canceled orders among `order_ids`.
+
+    Each part gets one history entry, from its state to the same state, with
+    ORDER_CANCELED_REASON. A part flagged before is skipped, so the call is
+    idempotent. No `assignment_moved` is sent, because the state does not
+    change. Returns how many parts were flagged.
+    """
+    flagged = AssignmentEvent.objects.filter(
+        assignment_id=OuterRef("pk"),
+        to_state=OuterRef("state"),
+        details__reason=ORDER_CANCELED_REASON,
+    )
+    parts = list(
+        Assignment.objects.filter(
+            order_id__in=list(order_ids),
+            order__status=ORDER_CANCELED,
+            state__in=FULFILLED_STATES,
+        )
+        .exclude(Exists(flagged))
+        .order_by("pk")
+        .values_list("pk", "order_id", "state")
+    )
+    if not parts:
+        return 0
+    now = timezone.now()
+    AssignmentEvent.objects.bulk_create(
+        AssignmentEvent(
+            assignment_id=pk,
+            from_state=state,
+            to_state=state,
+            at=now,
+            details={"reason": ORDER_CANCELED_REASON},
+        )
+        for pk, _order_id, state in parts
+    )
+    for pk, order_id, state in parts:
+        logger.warning(
+            "Assignment %s of order %s is %s, but VTEX canceled the order",
+            pk,
+            order_id,
+            state,
+        )
+    return len(parts)
 
 
 def assignment_accept(*, assignment: Assignment, user=None) -> Assignment:
@@ -236,6 +344,7 @@ def assignment_mark_invoiced(
     another CNPJ than the location's legal entity is accepted and flagged on
     the assignment for finance.
     """
+    _raise_if_order_canceled(assignment, State.INVOICED)
     invoice_number, invoice_key = invoice_number.strip(), invoice_key.strip()
     if not INVOICE_NUMBER.match(invoice_number):
         raise TransitionError(
@@ -290,6 +399,8 @@ def assignment_mark_invoiced(
 
 
 def assignment_mark_delivered(*, assignment: Assignment, user=None) -> Assignment:
+    """Record the delivery; refused when VTEX canceled the order."""
+    _raise_if_order_canceled(assignment, State.DELIVERED)
     with transaction.atomic():
         return _move(
             assignment, State.DELIVERED, user=user, delivered_at=timezone.now()
