@@ -2,6 +2,7 @@
 
 from celery import shared_task
 
+from api.idempotency import idempotency_records_purge
 from api.webhooks import deliveries_due, delivery_send
 
 
@@ -17,3 +18,9 @@ def webhooks_sweep_task() -> int:
     for delivery_id in due:
         webhook_deliver_task.delay(delivery_id)
     return len(due)
+
+
+@shared_task
+def idempotency_records_purge_task() -> int:
+    """Run every hour: delete idempotency records past their retention."""
+    return idempotency_records_purge()

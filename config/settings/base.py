@@ -243,6 +243,11 @@ CELERY_BEAT_SCHEDULE = {
         "task": "api.tasks.webhooks_sweep_task",
         "schedule": 60,
     },
+    # Deletes Idempotency-Key records older than api.idempotency.RETENTION.
+    "api-idempotency-purge": {
+        "task": "api.tasks.idempotency_records_purge_task",
+        "schedule": crontab(minute=40),
+    },
 }
 
 # VTEX. VTEX_BASE_URL replaces the whole host, for the bundled simulator.

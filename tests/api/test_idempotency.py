@@ -2,10 +2,13 @@
 nothing; the key with another body is a 422."""
 
 import pytest
+from django.utils import translation
+from django.utils.translation import pgettext
 
 from api.models import IdempotencyRecord
 from orders.models import VtexOutboxCall
 from routing.models import Assignment, StockSnapshot
+from tests.i18n import pt_br
 from tests.routing.test_pages import make_assignment
 
 pytestmark = pytest.mark.django_db
@@ -66,7 +69,10 @@ def test_key_reused_with_other_body_is_422(api_a, store_a):
     assert response.status_code == 422
     error = response.json()["error"]
     assert error["code"] == "idempotency_key_reused"
-    assert "push-1" in error["message"]
+    assert error["message"] == (
+        "Idempotency-Key push-1 was first used for another request, which "
+        "differs in body. Use a new key."
+    )
     assert list(StockSnapshot.objects.values_list("quantity", flat=True)) == [3]
 
 
@@ -80,8 +86,72 @@ def test_key_reused_on_other_path_is_422(api_a, store_a):
     )
 
     assert response.status_code == 422
+    assert response.json()["error"]["message"] == (
+        "Idempotency-Key k was first used for another request, which differs in "
+        f"path (first /api/v1/assignments/{first.pk}/accept/, now "
+        f"/api/v1/assignments/{second.pk}/accept/). Use a new key."
+    )
     second.refresh_from_db()
     assert second.state == Assignment.State.OFFERED
+    assert IdempotencyRecord.objects.count() == 1
+
+
+def test_key_reused_names_every_difference(api_a, store_a):
+    path = f"/api/v1/locations/{store_a.code}/stock/"
+    api_a.post(
+        path,
+        {"rows": [{"sku_id": "2001", "quantity": 3}]},
+        format="json",
+        HTTP_IDEMPOTENCY_KEY="push-1",
+    )
+    # Only POST reaches the idempotent writes, so the test edits the stored
+    # record to simulate a first request with another method and path.
+    IdempotencyRecord.objects.update(method="PUT", path="/api/v1/other/")
+
+    response = api_a.post(
+        path,
+        {"rows": [{"sku_id": "2001", "quantity": 9}]},
+        format="json",
+        HTTP_IDEMPOTENCY_KEY="push-1",
+    )
+
+    assert response.status_code == 422
+    assert response.json()["error"]["message"] == (
+        "Idempotency-Key push-1 was first used for another request, which "
+        "differs in method (first PUT, now POST), path (first /api/v1/other/, "
+        f"now {path}), body. Use a new key."
+    )
+    assert list(StockSnapshot.objects.values_list("quantity", flat=True)) == [3]
+
+
+def test_key_reused_message_in_portuguese(api_a, store_a):
+    api_a.credentials(
+        HTTP_AUTHORIZATION=f"Bearer {api_a.plain}", HTTP_ACCEPT_LANGUAGE="pt-br"
+    )
+    path = f"/api/v1/locations/{store_a.code}/stock/"
+    api_a.post(
+        path,
+        {"rows": [{"sku_id": "2001", "quantity": 3}]},
+        format="json",
+        HTTP_IDEMPOTENCY_KEY="push-1",
+    )
+
+    response = api_a.post(
+        path,
+        {"rows": [{"sku_id": "2001", "quantity": 9}]},
+        format="json",
+        HTTP_IDEMPOTENCY_KEY="push-1",
+    )
+
+    with translation.override("pt-br"):
+        body = pgettext("request part", "body")
+    assert response.json()["error"]["message"] == pt_br(
+        "Idempotency-Key %(key)s was first used for another request, which "
+        "differs in %(differences)s. Use a new key.",
+        key="push-1",
+        differences=body,
+    )
+    assert list(StockSnapshot.objects.values_list("quantity", flat=True)) == [3]
 
 
 def test_keys_are_per_token(api_a, store_a):
