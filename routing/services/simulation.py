@@ -29,6 +29,7 @@ from decimal import Decimal
 
 from django.db import transaction
 from django.db.models import Count, F, Max, Q
+from django.db.models.functions import Coalesce
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
@@ -43,8 +44,9 @@ from routing.engine import (
     validate_policy,
 )
 from routing.engine.engine import check_inputs
-from routing.engine.filters import ready_time
-from routing.engine.types import ROUTED
+from routing.engine.filters import ready_time_checked
+from routing.engine.messages import Message
+from routing.engine.types import ROUTED, Part
 from routing.models import (
     Assignment,
     RoutingPolicy,
@@ -52,7 +54,12 @@ from routing.models import (
     StockLevel,
     StockSnapshot,
 )
-from routing.services.candidates import PERFORMANCE_WINDOW, order_input
+from routing.services.candidates import (
+    MIN_ANSWERED_OFFERS,
+    PERFORMANCE_WINDOW,
+    order_input,
+    ship_by_hours,
+)
 from routing.services.policies import (
     PolicyError,
     policies_active,
@@ -72,8 +79,8 @@ BATCH_SIZE = 500
 # SKUs per `IN (...)` list when reading snapshots, well under the bound
 # parameters that SQLite (32766) and PostgreSQL (65535) accept per statement.
 SKU_CHUNK = 1000
-# The promise estimate of the simulation's "meets the promised date" figure:
-# ready time plus straight-line distance at this speed, the default of the
+# Transit speed behind a simulated part's ship-by time (the promised date less
+# the straight-line distance at this speed), the default of the
 # `meets_promise` filter. One speed for both policies keeps them comparable.
 PROMISE_KM_PER_DAY = 500.0
 # Capacity counters reset at midnight in this zone, as `LocationFacts` does.
@@ -610,7 +617,15 @@ def _network(locations: list[Location], start: datetime) -> Network:
                 "postal_code": location.postal_code,
                 "city": location.city,
                 "state": location.state,
+                "service_postal_ranges": tuple(
+                    (str(start), str(end))
+                    for start, end in location.service_postal_ranges
+                ),
                 "time_zone": location.time_zone,
+                "opening_hours": tuple(
+                    (int(day), str(opens), str(closes))
+                    for day, opens, closes in location.opening_hours
+                ),
                 "ships_from_store": location.ships_from_store
                 or location.kind == Location.Kind.DC,
                 "offers_pickup": location.offers_pickup,
@@ -634,36 +649,81 @@ def _float(value) -> float | None:
 
 
 def _performance_before(start: datetime) -> tuple[dict[int, float], dict[int, float]]:
-    """On-time and rejection rates per location over the window before `start`,
-    as `LocationFacts.load` computes them but ending at `start`, so the replay
-    does not see performance measured after the period began."""
-    window = (
+    """Return the on-time and rejection rates per location as live routing
+    would have computed them at `start`, so the replay does not see
+    performance measured after the period began."""
+    return _on_time_before(start), _rejection_before(start)
+
+
+def _rejection_before(start: datetime) -> dict[int, float]:
+    """Return each location's share of the offers made over the performance
+    window before `start` and answered by then that it rejected or let
+    expire, as `candidates.rejection_rates` does at that time."""
+    answered_by_start = Q(accepted_at__lt=start) | Q(
+        state__in=[Assignment.State.REJECTED, Assignment.State.EXPIRED],
+        closed_at__lt=start,
+    )
+    rows = (
         Assignment.objects.filter(
-            offered_at__gte=start - PERFORMANCE_WINDOW, offered_at__lt=start
+            answered_by_start,
+            offered_at__gte=start - PERFORMANCE_WINDOW,
+            offered_at__lt=start,
         )
         .values("location_id")
         .annotate(
-            offered=Count("id"),
-            rejected=Count(
-                "id",
-                filter=Q(
-                    state__in=[Assignment.State.REJECTED, Assignment.State.EXPIRED]
-                ),
-            ),
-            accepted=Count("id", filter=Q(accepted_at__isnull=False)),
-            on_time=Count(
-                "id",
-                filter=Q(accepted_at__isnull=False, accepted_at__lte=F("expires_at")),
-            ),
+            answered=Count("id"),
+            rejected=Count("id", filter=Q(accepted_at__isnull=True)),
         )
     )
-    on_time: dict[int, float] = {}
-    rejection: dict[int, float] = {}
-    for row in window:
-        rejection[row["location_id"]] = row["rejected"] / row["offered"]
-        if row["accepted"]:
-            on_time[row["location_id"]] = row["on_time"] / row["accepted"]
-    return on_time, rejection
+    return {
+        row["location_id"]: row["rejected"] / row["answered"]
+        for row in rows
+        if row["answered"] >= MIN_ANSWERED_OFFERS
+    }
+
+
+def _on_time_before(start: datetime) -> dict[int, float]:
+    """Return each location's share of the parts accepted over the performance
+    window before `start` that were shipped or ready for pickup by their
+    ship-by time, counting only outcomes known at `start`.
+
+    The ship-by time is the part's `ship_by`, or for parts without one the
+    SLA rule's hours after acceptance, as in `candidates.on_time_rates`. A
+    part counts once it was fulfilled before `start` or its ship-by time
+    passed before `start`. Parts canceled with the order do not count.
+    """
+    # NOTE: this repeats the live definition with an end time, and must change
+    # with `candidates.on_time_rates`.
+    network_hours, per_location = ship_by_hours()
+    accepted = Assignment.objects.filter(
+        accepted_at__gte=start - PERFORMANCE_WINDOW, accepted_at__lt=start
+    ).exclude(state=Assignment.State.CANCELED)
+    groups: dict[float, list[int]] = {}
+    for location_id, hours in per_location.items():
+        groups.setdefault(hours, []).append(location_id)
+    queries = [(network_hours, accepted.exclude(location_id__in=per_location))]
+    for hours, location_ids in groups.items():
+        queries.append((hours, accepted.filter(location_id__in=location_ids)))
+
+    rates: dict[int, float] = {}
+    for hours, query in queries:
+        due = Coalesce("ship_by", F("accepted_at") + timedelta(hours=hours))
+        rows = (
+            query.annotate(fulfilled_at=Coalesce("ready_at", "shipped_at"), due=due)
+            .filter(Q(fulfilled_at__lt=start) | Q(due__lt=start))
+            .values("location_id")
+            .annotate(
+                measured=Count("id"),
+                on_time=Count(
+                    "id",
+                    filter=Q(fulfilled_at__lt=start, fulfilled_at__lte=F("due")),
+                ),
+            )
+        )
+        for row in rows:
+            if row["measured"] >= MIN_ANSWERED_OFFERS:
+                rates[row["location_id"]] = row["on_time"] / row["measured"]
+    return rates
 
 
 @dataclass
@@ -680,8 +740,10 @@ class Tally:
     parts: int = 0
     split_orders: int = 0
     distances: list[float] = field(default_factory=list)
-    with_promise: int = 0
-    promise_met: int = 0
+    # Parts of orders with a promised date, and those projected ready by
+    # their ship-by time.
+    parts_with_promise: int = 0
+    parts_on_time: int = 0
     capacity_breaches: int = 0
     cost: Decimal | None = None
 
@@ -737,6 +799,7 @@ class World:
         tally.routed += 1
         tally.parts += len(decision.parts)
         tally.split_orders += len(decision.parts) > 1
+        ready_times: dict = {}
         for part in decision.parts:
             candidate = by_id[part.location_id]
             self._take(candidate, part.lines, skus)
@@ -744,9 +807,9 @@ class World:
                 tally.distances.append(part.distance_km)
             if candidate.cost_per_order is not None:
                 tally.cost = (tally.cost or Decimal(0)) + candidate.cost_per_order
-        if order.promised_by is not None:
-            tally.with_promise += 1
-            tally.promise_met += promise_met(order, decision, by_id)
+            if order.promised_by is not None:
+                tally.parts_with_promise += 1
+                tally.parts_on_time += part_on_time(order, part, candidate, ready_times)
 
     def _take(self, candidate: Candidate, lines, skus: dict[int, str]) -> None:
         location_id = candidate.location_id
@@ -789,8 +852,10 @@ class World:
             if distances
             else None,
             "p95_distance_km": _round(percentile(distances, 0.95), 1),
-            "orders_with_promise": tally.with_promise,
-            "promise_met_share": _ratio(tally.promise_met, tally.with_promise, 4),
+            "parts_with_promise": tally.parts_with_promise,
+            "parts_on_time_share": _ratio(
+                tally.parts_on_time, tally.parts_with_promise, 4
+            ),
             "capacity_breaches": tally.capacity_breaches,
             "orders_per_location": per_location,
             "gini": round(gini(list(per_location.values())), 4),
@@ -798,21 +863,24 @@ class World:
         }
 
 
-def promise_met(
-    order: OrderInput, decision: Decision, candidates: dict[int, Candidate]
+def part_on_time(
+    order: OrderInput, part: Part, candidate: Candidate, ready_times: dict
 ) -> bool:
-    """Return whether every part of a routed order arrives by the promised
-    date, estimated as the location's ready time plus the part's distance at
-    PROMISE_KM_PER_DAY. `candidates` maps location ids to candidates."""
-    cache: dict = {}
-    for part in decision.parts:
-        timing = ready_time(candidates[part.location_id], order.now, cache)
-        if isinstance(timing, str):
-            return False
-        transit = timedelta(days=(part.distance_km or 0.0) / PROMISE_KM_PER_DAY)
-        if timing[1] + transit > order.promised_by:
-            return False
-    return True
+    """Return whether a part of an order with a promised date is projected
+    ready by its ship-by time.
+
+    The projected ready time is the location's next opening plus its lead
+    time. The ship-by time is the promised date less the transit time of the
+    part's distance at PROMISE_KM_PER_DAY, which an unknown distance leaves
+    at zero. A location that never opens, or whose hours are invalid, is
+    late. `ready_times` caches ready times for the order's `now`.
+    """
+    timing = ready_time_checked(candidate, order.now, ready_times)
+    if isinstance(timing, Message):
+        return False
+    transit = timedelta(days=(part.distance_km or 0.0) / PROMISE_KM_PER_DAY)
+    ship_by = order.promised_by - transit
+    return timing[1] <= ship_by
 
 
 def _ratio(numerator: float, denominator: float, digits: int) -> float | None:

@@ -33,8 +33,9 @@ from routing.services.simulation import (
     simulations_fail_stale,
 )
 from routing.services.stock import StockRow, stock_levels_set
-from routing.simulation_views import orders_chart
+from routing.simulation_views import comparison_rows, orders_chart
 from tests.orders.factories import OrderFactory, OrderItemFactory
+from tests.routing.test_pages import make_assignment
 
 # The project's URLs plus the simulation pages, for as long as config/urls.py
 # does not include them itself.
@@ -291,7 +292,8 @@ def test_run_routes_each_order_under_both_policies(
         assert figures["parts_per_order"] == 1.0
         assert figures["orders_per_location"] == {"loja-a": 3, "loja-b": 0}
         assert figures["mean_distance_km"] == 0.0
-        assert figures["promise_met_share"] == 1.0
+        assert figures["parts_with_promise"] == 3
+        assert figures["parts_on_time_share"] == 1.0
         assert figures["gini"] == 0.5
         assert figures["total_cost"] is None
     assert run.results["policy"]["version"] == 2
@@ -439,8 +441,8 @@ def test_run_marks_orders_missing_promise(stores, draft, period, started):
 
     run = started(draft, period)
 
-    assert run.results["policy"]["orders_with_promise"] == 1
-    assert run.results["policy"]["promise_met_share"] == 0.0
+    assert run.results["policy"]["parts_with_promise"] == 1
+    assert run.results["policy"]["parts_on_time_share"] == 0.0
 
 
 def test_run_sums_cost_when_candidates_carry_it(
@@ -913,3 +915,184 @@ def test_detail_fails_stale_run(client, hq_user, draft, period):
     assert run.status == SimulationRun.Status.FAILED
     assert run.error in page
     assert 'http-equiv="refresh"' not in page
+
+
+# The on-time figures
+
+
+def test_run_counts_parts_ready_by_ship_by(stores, draft, period, started):
+    snapshot(stores["a"], 5, period[0] - timedelta(days=1))
+    snapshot(stores["a"], 5, period[0] - timedelta(days=1), sku="3107")
+    # SKU 3107 takes 100 hours to prepare, past the 72 hours to the promise.
+    StockLevel.objects.create(
+        location=stores["a"], sku_id="3107", quantity=5, lead_time_hours=100
+    )
+    make_order(period[0] + timedelta(hours=1))
+    make_order(period[0] + timedelta(hours=2), sku="3107")
+
+    run = started(draft, period)
+
+    for role in ("policy", "baseline"):
+        figures = run.results[role]
+        assert figures["parts_with_promise"] == 2
+        assert figures["parts_on_time_share"] == 0.5
+        assert "promise_met_share" not in figures
+
+
+def test_part_late_when_transit_passes_promise(stores, draft, period, started):
+    # Only store B, 490 km away, has stock. Its 30 hours of lead time meet a
+    # promise 36 hours out, but not with a day of transit at 500 km per day.
+    snapshot(stores["b"], 5, period[0] - timedelta(days=1))
+    StockLevel.objects.create(
+        location=stores["b"], sku_id=SKU, quantity=5, lead_time_hours=30
+    )
+    make_order(period[0] + timedelta(hours=1), promised_in=timedelta(hours=36))
+
+    run = started(draft, period)
+
+    assert run.results["policy"]["parts_with_promise"] == 1
+    assert run.results["policy"]["parts_on_time_share"] == 0.0
+
+
+def test_network_carries_hours_and_ranges(stores, period):
+    Location.objects.filter(pk=stores["a"].pk).update(
+        opening_hours=[[0, "09:00", "18:00"]],
+        service_postal_ranges=[["01000-000", "05999-999"]],
+    )
+    locations = list(Location.objects.order_by("code"))
+
+    network = simulation._network(locations, period[0])
+
+    template = network.templates[0]
+    assert template["code"] == "loja-a"
+    assert template["opening_hours"] == ((0, "09:00", "18:00"),)
+    assert template["service_postal_ranges"] == (("01000-000", "05999-999"),)
+
+
+def accepted_part(
+    location, start, *, accepted_before, state=Assignment.State.SHIPPED, **fields
+):
+    """A part offered and accepted `accepted_before` the start."""
+    accepted_at = start - accepted_before
+    return make_assignment(
+        location,
+        state=state,
+        offered_at=accepted_at - timedelta(minutes=5),
+        accepted_at=accepted_at,
+        **fields,
+    )
+
+
+def test_on_time_rate_uses_ship_by_before_start(stores, now):
+    start = now - timedelta(days=2)
+    store = stores["a"]
+    for _ in range(3):
+        accepted_part(
+            store,
+            start,
+            accepted_before=timedelta(days=3),
+            ship_by=start - timedelta(days=2),
+            shipped_at=start - timedelta(days=2, hours=1),
+        )
+    # Shipped after its ship-by time.
+    accepted_part(
+        store,
+        start,
+        accepted_before=timedelta(days=3),
+        ship_by=start - timedelta(days=2),
+        shipped_at=start - timedelta(days=1),
+    )
+    # No ship-by time: due 24 hours after acceptance, and not shipped by the
+    # start.
+    accepted_part(
+        store,
+        start,
+        accepted_before=timedelta(hours=30),
+        state=Assignment.State.PICKING,
+    )
+    # Due after the start and shipped after it: unknown at the start.
+    accepted_part(
+        store,
+        start,
+        accepted_before=timedelta(hours=2),
+        ship_by=start + timedelta(hours=10),
+        shipped_at=start + timedelta(hours=1),
+    )
+    # Accepted after the start.
+    accepted_part(
+        store,
+        start,
+        accepted_before=-timedelta(hours=1),
+        ship_by=start + timedelta(hours=2),
+        shipped_at=start + timedelta(hours=1, minutes=30),
+    )
+
+    on_time, _rejection = simulation._performance_before(start)
+
+    assert on_time == {store.pk: 0.6}
+
+
+def test_on_time_rate_needs_five_outcomes(stores, now):
+    start = now - timedelta(days=2)
+    for _ in range(4):
+        accepted_part(
+            stores["a"],
+            start,
+            accepted_before=timedelta(days=3),
+            ship_by=start - timedelta(days=2),
+            shipped_at=start - timedelta(days=2, hours=1),
+        )
+
+    on_time, _rejection = simulation._performance_before(start)
+
+    assert on_time == {}
+
+
+def test_rejection_rate_counts_answers_before_start(stores, now):
+    start = now - timedelta(days=2)
+    store = stores["a"]
+    offered_at = start - timedelta(days=1)
+    for _ in range(4):
+        accepted_part(store, start, accepted_before=timedelta(hours=20))
+    make_assignment(
+        store,
+        state=Assignment.State.REJECTED,
+        offered_at=offered_at,
+        closed_at=offered_at + timedelta(minutes=10),
+    )
+    # Rejected after the start, so still open at the start.
+    make_assignment(
+        store,
+        state=Assignment.State.REJECTED,
+        offered_at=start - timedelta(minutes=10),
+        closed_at=start + timedelta(minutes=10),
+    )
+    # Still open.
+    make_assignment(store, state=Assignment.State.OFFERED, offered_at=offered_at)
+
+    _on_time, rejection = simulation._performance_before(start)
+
+    assert rejection == {store.pk: 0.2}
+
+
+def test_old_runs_keep_order_promise_row():
+    old = {"promise_met_share": 0.75, "routed": 4}
+
+    with translation.override("en"):
+        rows = comparison_rows({"policy": old, "baseline": old})
+        labels = [str(row["label"]) for row in rows]
+
+    assert "Orders meeting the promised date" in labels
+    assert "Parts ready by their ship-by time" not in labels
+    assert labels.count("Orders routed") == 1
+
+
+def test_new_runs_show_part_share_row():
+    new = {"parts_on_time_share": 0.5, "parts_with_promise": 2}
+
+    with translation.override("en"):
+        rows = comparison_rows({"policy": new, "baseline": new})
+        by_label = {str(row["label"]): row for row in rows}
+
+    assert by_label["Parts ready by their ship-by time"]["policy"] == "50.0 %"
+    assert "Orders meeting the promised date" not in by_label
