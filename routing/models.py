@@ -3,6 +3,7 @@ from django.core.validators import MaxValueValidator, MinValueValidator
 from django.db import models
 from django.db.models import Q
 from django.utils.translation import gettext_lazy as _
+from django.utils.translation import pgettext_lazy
 from simple_history.models import HistoricalRecords
 
 from franchises.models import Location, TimeStampedModel
@@ -73,6 +74,8 @@ class StockSnapshot(models.Model):
 
     class Meta:
         ordering = ["location_id", "sku_id", "taken_at"]
+        verbose_name = _("stock snapshot")
+        verbose_name_plural = _("stock snapshots")
         indexes = [models.Index(fields=["location", "sku_id", "taken_at"])]
 
 
@@ -154,7 +157,7 @@ class PolicyStep(models.Model):
     """A filter (hard rule) or criterion (weighted soft rule) of a policy."""
 
     class Kind(models.TextChoices):
-        FILTER = "filter", _("Filter")
+        FILTER = "filter", pgettext_lazy("policy step kind", "Filter")
         CRITERION = "criterion", _("Criterion")
 
     policy = models.ForeignKey(
@@ -175,6 +178,8 @@ class PolicyStep(models.Model):
 
     class Meta:
         ordering = ["policy_id", "position"]
+        verbose_name = _("policy step")
+        verbose_name_plural = _("policy steps")
         constraints = [
             models.UniqueConstraint(
                 fields=["policy", "position"], name="policy_step_unique_position"
@@ -256,9 +261,11 @@ class Assignment(TimeStampedModel):
         PICKING = "picking", _("Picking")
         READY_FOR_PICKUP = "ready_for_pickup", _("Ready for pickup")
         SHIPPED = "shipped", _("Shipped")
-        INVOICED = "invoiced", _("Invoiced")
+        # The context keeps these apart from the order statuses, because
+        # Portuguese inflects them for the noun they describe.
+        INVOICED = "invoiced", pgettext_lazy("assignment state", "Invoiced")
         DELIVERED = "delivered", _("Delivered")
-        CANCELED = "canceled", _("Canceled")
+        CANCELED = "canceled", pgettext_lazy("assignment state", "Canceled")
 
     class RejectReason(models.TextChoices):
         OUT_OF_STOCK = "out_of_stock", _("Out of stock")
@@ -308,7 +315,9 @@ class Assignment(TimeStampedModel):
     shipped_at = models.DateTimeField(_("shipped at"), null=True, blank=True)
     carrier = models.CharField(_("carrier"), max_length=100, blank=True)
     tracking_number = models.CharField(_("tracking number"), max_length=100, blank=True)
-    invoiced_at = models.DateTimeField(_("invoiced at"), null=True, blank=True)
+    invoiced_at = models.DateTimeField(
+        pgettext_lazy("assignment", "invoiced at"), null=True, blank=True
+    )
     invoice_number = models.CharField(_("invoice number"), max_length=50, blank=True)
     invoice_key = models.CharField(_("NF-e key"), max_length=44, blank=True)
     invoice_value = models.DecimalField(
@@ -350,6 +359,8 @@ class AssignmentLine(models.Model):
 
     class Meta:
         ordering = ["assignment_id", "item_index"]
+        verbose_name = _("assignment line")
+        verbose_name_plural = _("assignment lines")
 
 
 class AssignmentEvent(models.Model):
@@ -368,6 +379,8 @@ class AssignmentEvent(models.Model):
 
     class Meta:
         ordering = ["assignment_id", "at", "id"]
+        verbose_name = _("assignment event")
+        verbose_name_plural = _("assignment events")
 
 
 class SimulationRun(TimeStampedModel):
