@@ -121,22 +121,7 @@ def _network_rows(period, now) -> list[dict]:
     by_location = kpis.network_kpis(period=period, now=now)
     rows = []
     for location in Location.objects.only("pk", "code", "name").order_by("code"):
-        row = by_location.get(location.pk)
-        if row is None:
-            row = kpis._rates(
-                {
-                    "received": 0,
-                    "accepted": 0,
-                    "rejected": 0,
-                    "expired": 0,
-                    "canceled": 0,
-                    "fulfilled": 0,
-                    "on_time": 0,
-                    "late_now": 0,
-                }
-            )
-            row["time_to_accept"] = row["time_to_ship"] = kpis.EMPTY_DURATIONS
-            row["open_alerts"] = 0
+        row = by_location.get(location.pk) or kpis.empty_figures()
         row["location_id"] = location.pk
         row["location"] = location
         row["code"] = location.code
@@ -227,7 +212,6 @@ def network_dashboard(request):
         .annotate(count=Count("pk"))
         .order_by("severity"),
         "sync": _sync_health(now),
-        "ship_window_hours": int(kpis.SHIP_WINDOW.total_seconds() // 3600),
     }
     return render(request, "monitoring/network_dashboard.html", context)
 
