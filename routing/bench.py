@@ -33,6 +33,7 @@ import random
 import statistics
 import time
 from collections.abc import Callable, Sequence
+from copy import copy
 from dataclasses import dataclass, field, replace
 from datetime import timedelta
 from decimal import Decimal
@@ -65,8 +66,8 @@ from routing.services.policies import policy_activate
 from routing.services.simulation import (
     PROMISE_KM_PER_DAY,
     gini,
+    part_on_time,
     percentile,
-    promise_met,
 )
 from routing.services.stock import StockRow, stock_levels_set
 
@@ -418,7 +419,8 @@ def _keep(record: Pass, order, decision: Decision, candidates) -> None:
     objects, which showed up as pauses of seconds inside single decisions.
     """
     chosen = {part.location_id for part in decision.parts}
-    picked = {c.location_id: c for c in candidates if c.location_id in chosen}
+    # The batch reuses its Candidate objects for the next order: keep copies.
+    picked = {c.location_id: copy(c) for c in candidates if c.location_id in chosen}
     record.decisions.append((order, replace(decision, candidates=()), picked))
 
 
@@ -552,7 +554,7 @@ def _quality(record: Pass, basis: set[int], orders: int) -> dict:
             )
             if part.distance_km is not None:
                 distances.append(part.distance_km)
-        if order.promised_by is not None and promise_met(order, decision, picked):
+        if order.promised_by is not None and _promise_met(order, decision, picked):
             met += 1
     parts = sum(len(decision.parts) for _order, decision, _picked in routed)
     return {
@@ -564,6 +566,16 @@ def _quality(record: Pass, basis: set[int], orders: int) -> dict:
         "promise_met_share": round(met / len(routed), 4) if routed else None,
         "gini_orders_per_location": round(gini(list(parts_by_location.values())), 4),
     }
+
+
+def _promise_met(order, decision: Decision, picked: dict) -> bool:
+    """Whether every part of a routed order is projected ready by its
+    ship-by time, as the simulation report counts it."""
+    ready_times: dict = {}
+    return all(
+        part_on_time(order, part, picked[part.location_id], ready_times)
+        for part in decision.parts
+    )
 
 
 def _load_average() -> float | None:

@@ -37,7 +37,13 @@ def _greedy_per_line(
     order: OrderInput, usable: Sequence[Candidate]
 ) -> dict[int, list[tuple[int, int]]] | None:
     """Return {location id: [(line index, quantity)]}, or None if stock runs out."""
-    left = {candidate.location_id: dict(candidate.stock) for candidate in usable}
+    skus = {line.sku_id for line in order.lines}
+    left = {
+        candidate.location_id: {
+            sku: candidate.stock[sku] for sku in skus if sku in candidate.stock
+        }
+        for candidate in usable
+    }
     plan: dict[int, list[tuple[int, int]]] = {}
     for line in order.lines:
         holder = next(

@@ -50,6 +50,7 @@ class LocationFacts:
     orders_this_period: dict[int, int] = field(default_factory=dict)
     lead_time_hours: dict[int, float] = field(default_factory=dict)
     _fields: dict[int, dict] | None = None
+    _candidates: dict[int, Candidate] | None = None
     _policies: list | None = None
     _engine_policies: dict = field(default_factory=dict)
 
@@ -73,6 +74,25 @@ class LocationFacts:
                 for location in self.locations
             }
         return self._fields
+
+    def candidates(self) -> dict[int, Candidate]:
+        """One Candidate per location id, built once per batch.
+
+        `BatchStock.candidates` sets each one's stock, cover and lead time
+        for the order being routed, and `offer_counted` keeps its counters
+        current, so the objects are reused for every order of the batch.
+        """
+        if self._candidates is None:
+            self._candidates = {
+                location_id: Candidate(
+                    **fields,
+                    lead_time_hours=0.0,
+                    stock=_NOTHING,
+                    weeks_of_cover=_NOTHING,
+                )
+                for location_id, fields in self.candidate_fields().items()
+            }
+        return self._candidates
 
     @classmethod
     def load(cls, now: datetime) -> "LocationFacts":
@@ -120,6 +140,11 @@ class LocationFacts:
             fields["open_assignments"] = self.open_assignments[location_id]
             fields["accepted_today"] = self.accepted_today[location_id]
             fields["orders_this_period"] = self.orders_this_period[location_id]
+        if self._candidates is not None and location_id in self._candidates:
+            candidate = self._candidates[location_id]
+            candidate.open_assignments = self.open_assignments[location_id]
+            candidate.accepted_today = self.accepted_today[location_id]
+            candidate.orders_this_period = self.orders_this_period[location_id]
 
 
 def rejection_rates(now: datetime) -> dict[int, float]:
@@ -319,45 +344,55 @@ class BatchStock:
             )
             self.lead_times.setdefault(location_id, {})[sku_id] = float(lead_time)
         self.sales = weekly_sales(sku_ids, now)
+        # location id -> SKU -> weeks of cover of the available units
+        self.cover: dict[int, dict[str, float]] = {
+            location_id: weeks_of_cover(stock, self.sales, location_id)
+            for location_id, stock in self.available.items()
+        }
 
     def reserve(self, location_id: int, quantities: dict[str, int]) -> None:
         """Subtract an offer's units, so later orders of the batch see them taken."""
         stock = self.available.setdefault(location_id, {})
+        cover = self.cover.setdefault(location_id, {})
         for sku_id, quantity in quantities.items():
             stock[sku_id] = max(0, stock.get(sku_id, 0) - quantity)
+            cover.update(
+                weeks_of_cover({sku_id: stock[sku_id]}, self.sales, location_id)
+            )
 
     def candidates(self, order: OrderInput, facts: LocationFacts) -> list[Candidate]:
-        """Return one Candidate per location for the order's SKUs."""
-        sku_ids = {line.sku_id for line in order.lines}
-        sales = self.sales
+        """Return one Candidate per location, set up for the order's SKUs.
+
+        The Candidates are the batch's own (`LocationFacts.candidates`), valid
+        until the next call. A location's `stock` and `weeks_of_cover` are its
+        mappings for every SKU of the batch, of which the engine reads only
+        the order's; its lead time is the largest among the order's SKUs it
+        has a stock row for.
+        """
+        sku_ids = tuple({line.sku_id for line in order.lines})
         available = self.available
+        cover = self.cover
         all_lead_times = self.lead_times
         candidates = []
-        # This loop runs for every location for every order, so locations
-        # without any of the SKUs share empty mappings instead of building them.
-        for location_id, fields in facts.candidate_fields().items():
+        # This loop runs for every location for every order, so it only sets
+        # the three attributes that depend on the order.
+        for location_id, candidate in facts.candidates().items():
             location_stock = available.get(location_id)
-            stock = _NOTHING
-            cover = _NOTHING
-            lead_time = 0.0
             if location_stock:
-                stock = {
-                    sku: location_stock[sku] for sku in sku_ids if sku in location_stock
-                }
-                if stock:
-                    cover = weeks_of_cover(stock, sales, location_id)
-                    # Both mappings come from the same rows, so the SKUs with
-                    # stock are the SKUs with a lead time. The maximum counts.
-                    lead_times = all_lead_times[location_id]
-                    lead_time = max(lead_times[sku] for sku in stock)
-            candidates.append(
-                Candidate(
-                    **fields,
-                    lead_time_hours=lead_time,
-                    stock=stock,
-                    weeks_of_cover=cover,
-                )
-            )
+                lead_times = all_lead_times[location_id]
+                lead_time = 0.0
+                for sku in sku_ids:
+                    hours = lead_times.get(sku)
+                    if hours is not None and hours > lead_time:
+                        lead_time = hours
+                candidate.stock = location_stock
+                candidate.weeks_of_cover = cover[location_id]
+                candidate.lead_time_hours = lead_time
+            else:
+                candidate.stock = _NOTHING
+                candidate.weeks_of_cover = _NOTHING
+                candidate.lead_time_hours = 0.0
+            candidates.append(candidate)
         return candidates
 
 

@@ -194,7 +194,30 @@ def test_batch_stock_subtracts_batch_reservations(store_a, store_b):
         c.location_id: c for c in stock.candidates(engine_order("2001"), facts)
     }
 
-    assert candidates[store_a.pk].stock == {"2001": 1}
+    assert candidates[store_a.pk].stock["2001"] == 1
     assert candidates[store_a.pk].lead_time_hours == 4.0
-    assert candidates[store_b.pk].stock == {"2001": 0}
+    assert candidates[store_b.pk].stock["2001"] == 0
     assert len(candidates) == Location.objects.count()
+
+
+@pytest.mark.django_db
+def test_batch_candidates_follow_offers_and_each_order(store_a, store_b):
+    stock_levels_set(
+        rows=[
+            StockRow(store_a.pk, "2001", 3, 4),
+            StockRow(store_a.pk, "3107", 1, 24),
+        ],
+        source="csv",
+    )
+    facts = LocationFacts.load(timezone.now())
+    stock = BatchStock({"2001", "3107"}, timezone.now())
+    first = {c.location_id: c for c in stock.candidates(engine_order("2001"), facts)}
+    open_before = first[store_a.pk].open_assignments
+
+    facts.offer_counted(store_a.pk)
+    second = {c.location_id: c for c in stock.candidates(engine_order("3107"), facts)}
+
+    assert second[store_a.pk].open_assignments == open_before + 1
+    assert second[store_a.pk].lead_time_hours == 24.0
+    assert second[store_b.pk].stock == {}
+    assert second[store_b.pk].lead_time_hours == 0.0
