@@ -2,7 +2,7 @@
 feminine) and the forms that agree with it."""
 
 import pytest
-from django.utils import translation
+from django.utils import timezone, translation
 from django.utils.translation import gettext
 
 from api.models import Integration
@@ -94,3 +94,16 @@ def test_assignment_page_shows_agreeing_state(client, manager_a, store_a):
 
     assert ">Faturada<" in page
     assert ">Faturado<" not in page
+
+
+@pytest.mark.django_db
+def test_invoiced_date_label_agrees(client, manager_a, store_a):
+    assignment = make_assignment(
+        store_a, state=Assignment.State.INVOICED, invoiced_at=timezone.now()
+    )
+    log_in(client, manager_a)
+
+    page = client.get(detail_url(assignment)).content.decode()
+
+    assert "<dt>Faturada</dt>" in page
+    assert "<dt>Faturado</dt>" not in page
