@@ -5,6 +5,7 @@ from datetime import UTC, date, datetime, timedelta
 from decimal import Decimal
 
 import pytest
+from django.utils import translation
 
 from finance.models import Contract
 from franchises.models import LegalEntity
@@ -32,6 +33,15 @@ EXAMPLE_TERMS = {
     "payment_fee_payer": Contract.FeePayer.FRANCHISOR,
     "rounding": Contract.Rounding.HALF_EVEN,
 }
+
+
+@pytest.fixture(autouse=True)
+def portuguese_active():
+    """Activate pt-BR, the default language, in which the tests check service
+    messages. An earlier request with `Accept-Language: en` leaves English
+    active in the test thread otherwise."""
+    with translation.override("pt-br"):
+        yield
 
 
 def nfe_key(cnpj: str, number: int = 123) -> str:
