@@ -8,6 +8,7 @@ from finance.models import LedgerEntry
 from finance.models_statements import PayoutStatement
 from monitoring.models import Alert
 from orders.models import Order, OrderItem, OrderStatusChange
+from routing.candidate_rows import rows_unpack
 from routing.models import (
     Assignment,
     AssignmentLine,
@@ -91,7 +92,7 @@ class DecisionSerializer(serializers.ModelSerializer):
         # Other stores' scores are HQ's to see; a store gets the outcome only.
         if not self.context.get("is_hq"):
             return None
-        return decision.candidates
+        return rows_unpack(decision.candidates)
 
 
 class AssignmentLineSerializer(serializers.ModelSerializer):
