@@ -17,7 +17,7 @@ from django.db.models import Count, Exists, F, OuterRef, Q, QuerySet
 from django.db.models.functions import Substr
 from django.utils.functional import Promise
 from django.utils.translation import gettext as _
-from django.utils.translation import gettext_lazy
+from django.utils.translation import pgettext_lazy
 
 from monitoring.models import Alert, SlaRule, SyncCheck
 from orders.models import TERMINAL_STATUSES, Order, OrderItem, QuarantinedDocument
@@ -27,9 +27,11 @@ Kind = SlaRule.Kind
 State = Assignment.State
 Subject = Alert.SubjectType
 
-# At most this many subjects are read per rule and run, and so at most this
-# many alerts of a rule open in one run. Resolution does not depend on the cap
-# for kinds with a `holds` builder.
+# At most this many subjects are read per rule and run. Resolution does not
+# depend on the cap for kinds with a `holds` builder.
+# NOTE: finders do not skip subjects that already have an alert, so while more
+# than MAX_FINDINGS subjects meet a condition, the subjects beyond the first
+# MAX_FINDINGS (in the finder's order) get no alert.
 MAX_FINDINGS = 5000
 
 # Assignment states in which the store still has to ship or hand the part over.
@@ -588,56 +590,68 @@ def feed_backlog(rule: SlaRule, context: Context) -> list[Finding]:
 RULES: dict[str, RuleKind] = {
     Kind.OFFER_NOT_ACCEPTED: RuleKind(
         offer_not_accepted,
-        gettext_lazy("minutes"),
+        pgettext_lazy("threshold unit", "minutes"),
         holds=_assignment_holds(late_offers),
     ),
     Kind.NOT_FULFILLED: RuleKind(
         not_fulfilled,
-        gettext_lazy("hours after acceptance, for parts without a ship-by time"),
+        pgettext_lazy(
+            "threshold unit", "hours after acceptance, for parts without a ship-by time"
+        ),
         holds=_assignment_holds(past_ship_by),
     ),
     Kind.DELIVERY_DATE_PASSED: RuleKind(
         delivery_date_passed,
-        gettext_lazy("hours of grace"),
+        pgettext_lazy("threshold unit", "hours of grace"),
         holds=_assignment_holds(past_promised_delivery),
     ),
     Kind.STUCK_VTEX_STATUS: RuleKind(
-        stuck_vtex_status, gettext_lazy("hours"), holds=_order_holds(stuck_orders)
+        stuck_vtex_status,
+        pgettext_lazy("threshold unit", "hours"),
+        holds=_order_holds(stuck_orders),
     ),
     Kind.STUCK_ASSIGNMENT_STATE: RuleKind(
         stuck_assignment_state,
-        gettext_lazy("hours"),
+        pgettext_lazy("threshold unit", "hours"),
         holds=_assignment_holds(stuck_assignments),
     ),
     Kind.STATUS_MISMATCH: RuleKind(
         status_mismatch,
-        gettext_lazy("minutes of grace"),
+        pgettext_lazy("threshold unit", "minutes of grace"),
         holds=_assignment_holds(mismatched_statuses),
     ),
-    Kind.NO_ORDER_SYNCED: RuleKind(no_order_synced, gettext_lazy("minutes")),
-    Kind.HOOK_CONFIG: RuleKind(hook_config, gettext_lazy("unused"), integration=True),
-    Kind.FEED_CONFIG: RuleKind(feed_config, gettext_lazy("unused"), integration=True),
+    Kind.NO_ORDER_SYNCED: RuleKind(
+        no_order_synced, pgettext_lazy("threshold unit", "minutes")
+    ),
+    Kind.HOOK_CONFIG: RuleKind(
+        hook_config, pgettext_lazy("threshold unit", "unused"), integration=True
+    ),
+    Kind.FEED_CONFIG: RuleKind(
+        feed_config, pgettext_lazy("threshold unit", "unused"), integration=True
+    ),
     Kind.FEED_BACKLOG: RuleKind(
-        feed_backlog, gettext_lazy("messages"), integration=True
+        feed_backlog, pgettext_lazy("threshold unit", "messages"), integration=True
     ),
     Kind.UNROUTABLE: RuleKind(
-        unroutable, gettext_lazy("unused"), holds=unroutable_holds
+        unroutable, pgettext_lazy("threshold unit", "unused"), holds=unroutable_holds
     ),
     Kind.TOTALS_MISMATCH: RuleKind(
         totals_mismatch,
-        gettext_lazy("cents of tolerance"),
+        pgettext_lazy("threshold unit", "cents of tolerance"),
         holds=_order_holds(orders_not_adding_up),
     ),
     Kind.QUARANTINED: RuleKind(
-        quarantined, gettext_lazy("unused"), holds=quarantined_holds
+        quarantined, pgettext_lazy("threshold unit", "unused"), holds=quarantined_holds
     ),
     Kind.INVOICE_CNPJ_MISMATCH: RuleKind(
         invoice_cnpj_mismatch,
-        gettext_lazy("unused"),
+        pgettext_lazy("threshold unit", "unused"),
         holds=_assignment_holds(foreign_invoices),
     ),
     # One subject per webhook subscription, far fewer than MAX_FINDINGS.
-    Kind.WEBHOOK_FAILED: RuleKind(webhook_failed, gettext_lazy("unused")),
+    Kind.WEBHOOK_FAILED: RuleKind(
+        webhook_failed, pgettext_lazy("threshold unit", "unused")
+    ),
 }
 
 # Kinds worth re-evaluating when an assignment moves or orders are stored.

@@ -5,6 +5,7 @@ import logging
 from datetime import timedelta
 from zoneinfo import ZoneInfo
 
+from django import forms
 from django.conf import settings
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
@@ -16,13 +17,14 @@ from django.urls import reverse
 from django.utils import timezone
 from django.utils.http import url_has_allowed_host_and_scheme
 from django.utils.translation import gettext as _
+from django.utils.translation import gettext_lazy, pgettext_lazy
 from django.views.decorators.http import require_POST
 
 from franchises.access import user_is_hq, visible_locations
 from franchises.models import Location
 from monitoring import kpis
 from monitoring.charts import daily_chart
-from monitoring.models import Alert, SyncCheck
+from monitoring.models import Alert, Severity, SlaRule, SyncCheck
 from monitoring.selectors import (
     alert_for_user_or_404,
     location_for_user_or_404,
@@ -216,20 +218,95 @@ def network_dashboard(request):
     return render(request, "monitoring/network_dashboard.html", context)
 
 
+HQ_OWNER = "hq"
+
+
+class AlertFilterForm(forms.Form):
+    """Filters of the alert list, read from the query string.
+
+    `owner` takes a location code, or "hq" for alerts HQ owns; its choices are
+    the locations the user may see, and only HQ gets the "hq" choice.
+    """
+
+    status = forms.ChoiceField(
+        label=gettext_lazy("Status"),
+        required=False,
+        choices=[
+            ("unresolved", gettext_lazy("Open or acknowledged")),
+            *Alert.Status.choices,
+            ("all", gettext_lazy("All")),
+        ],
+    )
+    kind = forms.ChoiceField(
+        label=gettext_lazy("Rule"),
+        required=False,
+        choices=[("", pgettext_lazy("every rule kind", "All")), *SlaRule.Kind.choices],
+    )
+    severity = forms.ChoiceField(
+        label=gettext_lazy("Severity"),
+        required=False,
+        choices=[("", pgettext_lazy("every severity", "All")), *Severity.choices],
+    )
+    owner = forms.ChoiceField(label=gettext_lazy("Owner"), required=False)
+    subject_type = forms.ChoiceField(
+        label=gettext_lazy("Subject type"),
+        required=False,
+        choices=[
+            ("", pgettext_lazy("every subject type", "All")),
+            *Alert.SubjectType.choices,
+        ],
+    )
+
+    def __init__(self, *args, locations, is_hq: bool, **kwargs):
+        super().__init__(*args, **kwargs)
+        owners = [("", pgettext_lazy("every owner", "All"))]
+        if is_hq:
+            owners.append((HQ_OWNER, gettext_lazy("HQ")))
+        owners += [(location.code, location.name) for location in locations]
+        self.fields["owner"].choices = owners
+
+    def filter(self, alerts):
+        """Apply the valid filters to a queryset of alerts; invalid ones are
+        left out and reported as form errors."""
+        data = getattr(self, "cleaned_data", {})
+        status = data.get("status") or "unresolved"
+        if status == "unresolved":
+            alerts = alerts.filter(status__in=Alert.UNRESOLVED)
+        elif status != "all":
+            alerts = alerts.filter(status=status)
+        if data.get("kind"):
+            alerts = alerts.filter(rule__kind=data["kind"])
+        if data.get("severity"):
+            alerts = alerts.filter(severity=data["severity"])
+        if data.get("subject_type"):
+            alerts = alerts.filter(subject_type=data["subject_type"])
+        owner = data.get("owner")
+        if owner == HQ_OWNER:
+            alerts = alerts.filter(owner__isnull=True)
+        elif owner:
+            alerts = alerts.filter(owner__code=owner)
+        return alerts
+
+
 @login_required
 def alert_list(request):
-    status = request.GET.get("status") or "unresolved"
-    alerts = visible_alerts(request.user).select_related("rule", "owner")
-    if status == "unresolved":
-        alerts = alerts.filter(status__in=Alert.UNRESOLVED)
-    elif status in Alert.Status.values:
-        alerts = alerts.filter(status=status)
+    is_hq = user_is_hq(request.user)
+    locations = list(
+        visible_locations(request.user).only("pk", "code", "name").order_by("code")
+    )
+    owner = request.GET.get("owner", "")
+    if not is_hq and owner and owner not in {location.code for location in locations}:
+        raise Http404("No such location.")
+
+    form = AlertFilterForm(request.GET, locations=locations, is_hq=is_hq)
+    form.is_valid()
+    alerts = form.filter(visible_alerts(request.user)).select_related("rule", "owner")
     paginator = Paginator(alerts.order_by("-opened_at", "-id"), ALERTS_PER_PAGE)
     page = paginator.get_page(request.GET.get("page"))
     return render(
         request,
         "monitoring/alert_list.html",
-        {"page": page, "status": status, "statuses": Alert.Status.choices},
+        {"page": page, "form": form},
     )
 
 

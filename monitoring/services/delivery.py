@@ -161,8 +161,11 @@ def delivery_resend(*, delivery_id: int, user) -> NotificationDelivery:
     original = NotificationDelivery.objects.get(pk=delivery_id)
     if original.status != Status.FAILED:
         raise DeliveryResendError(
-            _("Delivery %(id)s is %(status)s; only failed deliveries can be resent.")
-            % {"id": original.pk, "status": original.get_status_display().lower()}
+            _(
+                "Only failed deliveries can be resent; delivery %(id)s has status "
+                '"%(status)s".'
+            )
+            % {"id": original.pk, "status": original.get_status_display()}
         )
     now = timezone.now()
     try:
