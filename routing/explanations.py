@@ -76,7 +76,8 @@ def translate_reason(text: str) -> str:
 def decision_table(decision) -> dict:
     """Return the candidate table for HQ: `score_names` (labels) and `rows`,
     each with every stored figure, `score_list` in `score_names` order,
-    `rejected_label` and the translated `reason_text`."""
+    `rejected_label`, the translated `reason_text`, and `outscored_chosen`
+    for a finalist that lost despite a higher score."""
     rows = rows_unpack(decision.candidates)
     names: list[str] = []
     for row in rows:
@@ -87,6 +88,9 @@ def decision_table(decision) -> dict:
         row["score_list"] = [(row["scores"] or {}).get(name) for name in names]
         row["rejected_label"] = step_label(row["rejected_by"])
         row["reason_text"] = row_reason(row) if row["rejected_by"] else ""
+        row["outscored_chosen"] = False
+    for row in outscoring_finalists(rows):
+        row["outscored_chosen"] = True
     return {"score_names": [step_label(name) for name in names], "rows": rows}
 
 
@@ -135,7 +139,8 @@ def decision_explanation(decision, user) -> str:
 
 
 def passed_over_sentence(decision, rows: list[dict]) -> str:
-    """Say why finalists that scored higher than every chosen location lost.
+    """Return a sentence that explains why finalists that scored higher than
+    every chosen location lost.
 
     The candidate table shows each location's own score, but the search ranks
     whole options: a split against a single location, each scored by its
@@ -144,17 +149,7 @@ def passed_over_sentence(decision, rows: list[dict]) -> str:
     chosen ones.
     """
     chosen = [row for row in rows if row["chosen"]]
-    if not chosen:
-        return ""
-    best_chosen = max(_shown_score(row) for row in chosen)
-    higher = [
-        row
-        for row in rows
-        if row["finalist"]
-        and not row["chosen"]
-        and not row["rejected_by"]
-        and _shown_score(row) > best_chosen
-    ]
+    higher = outscoring_finalists(rows)
     if not higher:
         return ""
 
@@ -216,6 +211,23 @@ def passed_over_sentence(decision, rows: list[dict]) -> str:
         )
         % params
     )
+
+
+def outscoring_finalists(rows: list[dict]) -> list[dict]:
+    """Return the finalists not chosen whose score, to three decimals as the
+    table shows it, is above every chosen location's."""
+    chosen = [row for row in rows if row["chosen"]]
+    if not chosen:
+        return []
+    best_chosen = max(_shown_score(row) for row in chosen)
+    return [
+        row
+        for row in rows
+        if row["finalist"]
+        and not row["chosen"]
+        and not row["rejected_by"]
+        and _shown_score(row) > best_chosen
+    ]
 
 
 def _shown_score(row: dict) -> float:

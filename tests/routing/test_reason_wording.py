@@ -4,6 +4,7 @@ placement notes translated, and explanations that agree with the table."""
 from decimal import Decimal
 
 import pytest
+from django.template.loader import render_to_string
 from django.utils import translation
 
 from orders.models import Order
@@ -13,6 +14,7 @@ from routing.engine import messages as m
 from routing.engine.geo import locate
 from routing.models import RoutingDecision, RoutingPolicy, StockLevel
 from routing.services.routing import orders_route
+from routing.views import routing_decision_context
 from tests.i18n import pt_br
 from tests.orders.documents import vtex_document, vtex_text
 
@@ -188,9 +190,9 @@ def test_every_note_parses_back(args):
 
 
 def route_split_order(*, prefer_fewer_parts: bool, min_part_value: str = "0"):
-    """Route the three-line São Paulo order when store A (near) holds only
-    line 0, store C (Campinas) holds lines 1 and 2, and store B (Belo
-    Horizonte, far) holds every line."""
+    """Route the three-line São Paulo order when store A (near) has only
+    line 0 in stock, store C (Campinas) has lines 1 and 2, and store B (Belo
+    Horizonte, far) has every line."""
     RoutingPolicy.objects.update(
         prefer_fewer_parts=prefer_fewer_parts, min_part_value=Decimal(min_part_value)
     )
@@ -276,3 +278,27 @@ def test_store_explanation_omits_higher_scores(split_stock, policy, manager_a):
 
     assert "scored higher" not in text
     assert "Your store loja-a" in text
+
+
+@pytest.mark.django_db
+def test_table_marks_outscoring_finalists(split_stock, policy):
+    decision = route_split_order(prefer_fewer_parts=True)
+
+    rows = explanations.decision_table(decision)["rows"]
+
+    marked = {row["code"]: row["outscored_chosen"] for row in rows}
+    assert marked == {"loja-a": True, "loja-b": False, "loja-c": True}
+
+
+@pytest.mark.django_db
+def test_order_page_explains_outscoring_finalists(split_stock, policy, hq_user):
+    decision = route_split_order(prefer_fewer_parts=True)
+
+    with translation.override("en"):
+        html = render_to_string(
+            "routing/_decision.html",
+            {"routing": routing_decision_context(decision, hq_user), "user": hq_user},
+        )
+
+    assert html.count("Finalist with a higher score, not chosen (see above)") == 2
+    assert "loja-a, loja-c scored higher but hold only part of the order" in html
