@@ -221,16 +221,19 @@ def _percentile_aggregates(period: Period) -> dict:
     }
 
 
-def _relevant(period: Period) -> Q:
-    """Assignments any per-location figure counts, as a filter that the time
-    indexes (migration 0002) and the state index can serve."""
-    return (
+def _relevant(period: Period, *, durations: bool) -> Q:
+    """Assignments that the per-location counts (and, with `durations`, the
+    percentiles) use, as a filter that the time indexes of migration 0002 and
+    the state index can serve."""
+    relevant = (
         _within("offered_at", period)
-        | _within("accepted_at", period)
         | _within("fulfilled_at", period)
         | _within("invoiced_at", period)
         | Q(state__in=(State.OFFERED, State.ACCEPTED, State.PICKING))
     )
+    if durations:
+        relevant |= _within("accepted_at", period)
+    return relevant
 
 
 def _rates(row: dict) -> dict:
@@ -322,16 +325,22 @@ def _durations_in_python(location_ids, period: Period, *, kind: str) -> dict:
     }
 
 
-def _figures(location_ids, period: Period, now: datetime) -> dict[int, dict]:
+def _figures(
+    location_ids, period: Period, now: datetime, *, durations: bool = True
+) -> dict[int, dict]:
     """Compute the figures per location, for the given locations (every one
-    when None) that have an assignment to count; open alerts excepted."""
+    when None) that have an assignment to count; open alerts excepted.
+
+    Without `durations`, the time to accept and the time to ship are left
+    out, so that PostgreSQL can aggregate in parallel without sorting.
+    """
     on_postgresql = connection.vendor == "postgresql"
     aggregates = _aggregates(period, now)
-    if on_postgresql:
+    if durations and on_postgresql:
         aggregates |= _percentile_aggregates(period)
     rows = (
         _base(location_ids)
-        .filter(_relevant(period))
+        .filter(_relevant(period, durations=durations))
         .values("location_id")
         .annotate(**aggregates)
         .order_by()
@@ -339,6 +348,8 @@ def _figures(location_ids, period: Period, now: datetime) -> dict[int, dict]:
     if on_postgresql:
         rows = _evaluate_tuned(rows)
     result = {row["location_id"]: _rates(row) for row in rows}
+    if not durations:
+        return result
 
     if on_postgresql:
         for row in result.values():
@@ -354,13 +365,47 @@ def _figures(location_ids, period: Period, now: datetime) -> dict[int, dict]:
     return result
 
 
+def durations(*, location_ids, period: Period) -> dict[int, dict]:
+    """Compute the time to accept and the time to ship per location, for the
+    given locations (every one when None), as figure rows hold them."""
+    if connection.vendor != "postgresql":
+        accept = _durations_in_python(location_ids, period, kind="accept")
+        ship = _durations_in_python(location_ids, period, kind="ship")
+        return {
+            location_id: {
+                "time_to_accept": accept.get(location_id, EMPTY_DURATIONS),
+                "time_to_ship": ship.get(location_id, EMPTY_DURATIONS),
+            }
+            for location_id in accept.keys() | ship.keys()
+        }
+
+    rows = (
+        _base(location_ids)
+        .filter(
+            _within("accepted_at", period)
+            | (_within("fulfilled_at", period) & Q(accepted_at__isnull=False))
+        )
+        .values("location_id")
+        .annotate(**_percentile_aggregates(period))
+        .order_by()
+    )
+    return {
+        row["location_id"]: {
+            "time_to_accept": _durations_in_minutes(row["time_to_accept"]),
+            "time_to_ship": _durations_in_minutes(row["time_to_ship"]),
+        }
+        for row in _evaluate_tuned(rows)
+    }
+
+
 def _evaluate_tuned(queryset) -> list:
-    """Evaluate the per-location pass on PostgreSQL with JIT compilation off
+    """Evaluate a per-location query on PostgreSQL with JIT compilation off
     and AGGREGATION_WORK_MEM, for this transaction only.
 
-    The pass's estimated cost crosses jit_above_cost (100,000 by default) at
-    about a month of a 500-store network. Compiling it then took 18 to 55 ms
-    on the benchmark machine, more than the expressions it speeds up.
+    The single pass's estimated cost crosses jit_above_cost (100,000 by
+    default) at about a month of a 500-store network. Compiling it then took
+    18 to 55 ms on the benchmark machine, more than the expressions it
+    speeds up.
     """
     with transaction.atomic(), connection.cursor() as cursor:
         cursor.execute(
@@ -379,9 +424,13 @@ def store_kpis(*, location_id: int, period: Period, now: datetime) -> dict:
     return row
 
 
-def network_kpis(*, period: Period, now: datetime) -> dict[int, dict]:
-    """Compute the same figures per location, for every location with activity."""
-    result = _figures(None, period, now)
+def network_kpis(
+    *, period: Period, now: datetime, with_durations: bool = True
+) -> dict[int, dict]:
+    """Compute the same figures per location, for every location with
+    activity. Without `with_durations` the rows lack the time to accept and
+    the time to ship, which `durations` computes for chosen locations."""
+    result = _figures(None, period, now, durations=with_durations)
     alerts = dict(
         Alert.objects.filter(owner__isnull=False, status__in=Alert.UNRESOLVED)
         .values("owner_id")

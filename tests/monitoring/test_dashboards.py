@@ -1,6 +1,7 @@
 """Dashboard figures against a hand count, store scoping, and query counts
 that do not grow with the data."""
 
+import re
 from datetime import UTC, datetime, timedelta
 from decimal import Decimal
 from zoneinfo import ZoneInfo
@@ -421,6 +422,37 @@ def test_page_queries_do_not_grow(request, client, store_a, store_b, persona, ur
     _more_data(store_a, store_b, 12)
     Assignment.objects.update(state=State.ACCEPTED)
     rules_evaluate()
+    after = _queries(client, url, params)
+
+    assert after == before
+
+
+@pytest.mark.parametrize("sort", ["code", "-accept_median"])
+def test_network_page_shows_medians(client, hq_user, fixed_network, sort):
+    client.force_login(hq_user)
+
+    response = client.get(
+        reverse("monitoring:network"),
+        {"period": "custom", "start": "2026-03-10", "end": "2026-03-10", "sort": sort},
+    )
+
+    content = response.content.decode()
+    row = re.search(r"<tr>\s*<td><a [^>]*>Loja A</a></td>(.*?)</tr>", content, re.S)
+    cells = re.findall(r'<td class="number">(.*?)</td>', row.group(1))
+    # Received, accepted, rejected, expired, on time, late now, canceled,
+    # then the accept median: 10 and 20 minutes.
+    assert cells[0] == "4"
+    assert cells[7] == "15,0"
+
+
+def test_network_sort_by_median_queries_do_not_grow(client, hq_user, store_a, store_b):
+    client.force_login(hq_user)
+    url = reverse("monitoring:network")
+    params = {"period": "7d", "sort": "-ship_median"}
+    _more_data(store_a, store_b, 4)
+    before = _queries(client, url, params)
+
+    _more_data(store_a, store_b, 12)
     after = _queries(client, url, params)
 
     assert after == before
