@@ -5,12 +5,13 @@ from datetime import date
 from decimal import Decimal, InvalidOperation
 
 from django import forms
+from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
 from finance.models import Account, Contract
 from finance.money import money_format
 from finance.services.ledger import LedgerError
-from finance.services.reversals import return_date_check
+from finance.services.reversals import project_date, return_date_check
 from franchises.models import Location
 
 # The preview accepts at most this many lines, which keeps one request small.
@@ -183,6 +184,11 @@ class ReturnForm(forms.Form):
         `invoiced_on` the day its sale was posted, or None without a sale."""
         super().__init__(*args, **kwargs)
         self.invoiced_on = invoiced_on
+        # The browser's date picker offers only the days the check accepts.
+        date_attrs = self.fields["returned_on"].widget.attrs
+        date_attrs["max"] = project_date(timezone.now()).isoformat()
+        if invoiced_on is not None:
+            date_attrs["min"] = invoiced_on.isoformat()
         for index, sku, name, left in item_lines:
             self.fields[f"quantity_{index}"] = forms.IntegerField(
                 label=f"{sku} · {name}",

@@ -83,6 +83,21 @@ def test_return_page_lists_item_lines(client, roles, finance_user):
     )
 
 
+def test_date_picker_limits_return_date(client, roles, finance_user, monkeypatch):
+    # 23:00 on 15 March 2026 in São Paulo, already 16 March in UTC.
+    monkeypatch.setattr(
+        "django.utils.timezone.now", lambda: datetime(2026, 3, 16, 2, 0, tzinfo=UTC)
+    )
+    client.force_login(finance_user)
+
+    response = client.get(return_url(roles))
+
+    attrs = response.context["form"].fields["returned_on"].widget.attrs
+    assert attrs["max"] == "2026-03-15"
+    assert attrs["min"] == "2026-03-02"
+    assert 'max="2026-03-15"' in response.content.decode()
+
+
 def test_roles_page_links_return_page(client, roles, finance_user):
     client.force_login(finance_user)
 
