@@ -2,7 +2,7 @@
 
 Each finder takes the rule and the evaluation's context and returns the
 subjects for which the condition is true now, at most `MAX_FINDINGS` of them.
-Kinds that can match more subjects also have a `holds` builder: an expression
+Kinds that can match more subjects also have a `condition_met` builder: an expression
 on `Alert` rows that is true while the alert's subject meets the condition.
 `monitoring.services.evaluation` turns findings into alerts and resolves the
 alerts whose subject no longer meets the condition.
@@ -28,7 +28,7 @@ State = Assignment.State
 Subject = Alert.SubjectType
 
 # At most this many subjects are read per rule and run. Resolution does not
-# depend on the cap for kinds with a `holds` builder.
+# depend on the cap for kinds with a `condition_met` builder.
 # NOTE: finders do not skip subjects that already have an alert, so while more
 # than MAX_FINDINGS subjects meet a condition, the subjects beyond the first
 # MAX_FINDINGS (in the finder's order) get no alert.
@@ -85,22 +85,22 @@ class RuleKind:
     # Builds an expression on `Alert` that is true while the alert's subject
     # meets the condition. Without it, alerts of the kind resolve only in runs
     # whose findings list is complete (fewer than MAX_FINDINGS subjects).
-    holds: Callable[[SlaRule, Context], Exists] | None = None
+    condition_met: Callable[[SlaRule, Context], Exists] | None = None
 
 
-def _assignment_holds(conditions: Callable[[SlaRule, Context], QuerySet]):
-    def holds(rule: SlaRule, context: Context) -> Exists:
+def _assignment_condition_met(conditions: Callable[[SlaRule, Context], QuerySet]):
+    def condition_met(rule: SlaRule, context: Context) -> Exists:
         matching = conditions(rule, context).filter(pk=OuterRef("assignment_id"))
         return Exists(matching)
 
-    return holds
+    return condition_met
 
 
-def _order_holds(conditions: Callable[[SlaRule, Context], QuerySet]):
-    def holds(rule: SlaRule, context: Context) -> Exists:
+def _order_condition_met(conditions: Callable[[SlaRule, Context], QuerySet]):
+    def condition_met(rule: SlaRule, context: Context) -> Exists:
         return Exists(conditions(rule, context).filter(pk=OuterRef("order_id")))
 
-    return holds
+    return condition_met
 
 
 def _scoped(rule: SlaRule, queryset: QuerySet, context: Context, *, prefix: str = ""):
@@ -397,7 +397,7 @@ def unroutable(rule: SlaRule, context: Context) -> list[Finding]:
     ]
 
 
-def unroutable_holds(rule: SlaRule, context: Context) -> Exists:
+def unroutable_condition_met(rule: SlaRule, context: Context) -> Exists:
     cases = routing_exceptions(rule, context)
     return Exists(cases.filter(order_id=OuterRef("order_id")))
 
@@ -419,7 +419,7 @@ def quarantined(rule: SlaRule, context: Context) -> list[Finding]:
     ]
 
 
-def quarantined_holds(rule: SlaRule, context: Context) -> Exists:
+def quarantined_condition_met(rule: SlaRule, context: Context) -> Exists:
     # The subject key is the prefix followed by the VTEX order id; Substr
     # counts from 1.
     vtex_order_id = Substr(OuterRef("subject_key"), len(DOCUMENT_PREFIX) + 1)
@@ -591,34 +591,34 @@ RULES: dict[str, RuleKind] = {
     Kind.OFFER_NOT_ACCEPTED: RuleKind(
         offer_not_accepted,
         pgettext_lazy("threshold unit", "minutes"),
-        holds=_assignment_holds(late_offers),
+        condition_met=_assignment_condition_met(late_offers),
     ),
     Kind.NOT_FULFILLED: RuleKind(
         not_fulfilled,
         pgettext_lazy(
             "threshold unit", "hours after acceptance, for parts without a ship-by time"
         ),
-        holds=_assignment_holds(past_ship_by),
+        condition_met=_assignment_condition_met(past_ship_by),
     ),
     Kind.DELIVERY_DATE_PASSED: RuleKind(
         delivery_date_passed,
         pgettext_lazy("threshold unit", "hours of grace"),
-        holds=_assignment_holds(past_promised_delivery),
+        condition_met=_assignment_condition_met(past_promised_delivery),
     ),
     Kind.STUCK_VTEX_STATUS: RuleKind(
         stuck_vtex_status,
         pgettext_lazy("threshold unit", "hours"),
-        holds=_order_holds(stuck_orders),
+        condition_met=_order_condition_met(stuck_orders),
     ),
     Kind.STUCK_ASSIGNMENT_STATE: RuleKind(
         stuck_assignment_state,
         pgettext_lazy("threshold unit", "hours"),
-        holds=_assignment_holds(stuck_assignments),
+        condition_met=_assignment_condition_met(stuck_assignments),
     ),
     Kind.STATUS_MISMATCH: RuleKind(
         status_mismatch,
         pgettext_lazy("threshold unit", "minutes of grace"),
-        holds=_assignment_holds(mismatched_statuses),
+        condition_met=_assignment_condition_met(mismatched_statuses),
     ),
     Kind.NO_ORDER_SYNCED: RuleKind(
         no_order_synced, pgettext_lazy("threshold unit", "minutes")
@@ -633,20 +633,24 @@ RULES: dict[str, RuleKind] = {
         feed_backlog, pgettext_lazy("threshold unit", "messages"), integration=True
     ),
     Kind.UNROUTABLE: RuleKind(
-        unroutable, pgettext_lazy("threshold unit", "unused"), holds=unroutable_holds
+        unroutable,
+        pgettext_lazy("threshold unit", "unused"),
+        condition_met=unroutable_condition_met,
     ),
     Kind.TOTALS_MISMATCH: RuleKind(
         totals_mismatch,
         pgettext_lazy("threshold unit", "cents of tolerance"),
-        holds=_order_holds(orders_not_adding_up),
+        condition_met=_order_condition_met(orders_not_adding_up),
     ),
     Kind.QUARANTINED: RuleKind(
-        quarantined, pgettext_lazy("threshold unit", "unused"), holds=quarantined_holds
+        quarantined,
+        pgettext_lazy("threshold unit", "unused"),
+        condition_met=quarantined_condition_met,
     ),
     Kind.INVOICE_CNPJ_MISMATCH: RuleKind(
         invoice_cnpj_mismatch,
         pgettext_lazy("threshold unit", "unused"),
-        holds=_assignment_holds(foreign_invoices),
+        condition_met=_assignment_condition_met(foreign_invoices),
     ),
     # One subject per webhook subscription, far fewer than MAX_FINDINGS.
     Kind.WEBHOOK_FAILED: RuleKind(

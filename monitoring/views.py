@@ -250,7 +250,7 @@ HQ_OWNER = "hq"
 class AlertFilterForm(forms.Form):
     """Filters of the alert list, read from the query string.
 
-    `owner` takes a location code, or "hq" for alerts HQ owns; its choices are
+    `owner` takes a location code, or "hq" for alerts HQ owns. Its choices are
     the locations the user may see, and only HQ gets the "hq" choice.
     """
 

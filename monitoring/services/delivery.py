@@ -41,7 +41,7 @@ class DeliveryFailed(Exception):
 
 
 class DeliveryResendError(Exception):
-    """A delivery cannot be resent; the message says why."""
+    """Raised when a delivery cannot be resent; the message gives the reason."""
 
 
 def delivery_send(*, delivery_id: int) -> str:

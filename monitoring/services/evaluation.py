@@ -119,7 +119,7 @@ def _cleared(rule: SlaRule, findings: dict, context: Context) -> QuerySet | None
     longer meets the condition; None when this run cannot tell.
 
     A complete findings list names every subject that meets the condition.
-    A capped one does not, so the kind's `holds` expression checks the
+    A capped one does not, so the kind's `condition_met` expression checks the
     subjects missing from it in the same query.
     """
     alerts = (
@@ -129,8 +129,8 @@ def _cleared(rule: SlaRule, findings: dict, context: Context) -> QuerySet | None
     )
     if len(findings) < MAX_FINDINGS:
         return alerts
-    holds = RULES[rule.kind].holds
-    if holds is None:
+    condition_met = RULES[rule.kind].condition_met
+    if condition_met is None:
         logger.warning(
             "Rule %s (%s) found %d subjects or more; its alerts are not resolved "
             "in this run",
@@ -139,7 +139,7 @@ def _cleared(rule: SlaRule, findings: dict, context: Context) -> QuerySet | None
             MAX_FINDINGS,
         )
         return None
-    return alerts.filter(~holds(rule, context))
+    return alerts.filter(~condition_met(rule, context))
 
 
 def _alert(rule: SlaRule, finding: Finding, now: datetime) -> Alert:

@@ -75,9 +75,10 @@ def vtex_calls_flush() -> int:
     if not counts:
         return 0
     table = connection.ops.quote_name(VtexCallCount._meta.db_table)
-    # PostgreSQL and SQLite (3.24 and later) both accept this upsert.
+    # PostgreSQL and SQLite (3.24 and later) both accept this upsert. Only the
+    # quoted table name is formatted in; every value is a parameter.
     sql = (
-        f"INSERT INTO {table} (minute, outcome, count) VALUES (%s, %s, %s) "
+        f"INSERT INTO {table} (minute, outcome, count) VALUES (%s, %s, %s) "  # noqa: S608
         f"ON CONFLICT (minute, outcome) DO UPDATE "
         f"SET count = {table}.count + EXCLUDED.count"
     )

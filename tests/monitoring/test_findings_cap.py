@@ -113,8 +113,8 @@ def test_capped_quarantine_resolves_released_documents(db, lower_cap):
     assert Alert.objects.filter(status=Alert.Status.OPEN).count() == 4
 
 
-def test_capped_kind_without_holds_resolves_nothing(db, lower_cap, caplog):
-    # webhook_failed has no holds builder: a capped run cannot tell which
+def test_capped_kind_without_builder_resolves_nothing(db, lower_cap, caplog):
+    # webhook_failed has no condition_met builder: a capped run cannot tell which
     # subjects cleared, so it leaves every alert as it is.
     rule = make_rule(SlaRule.Kind.WEBHOOK_FAILED)
     Alert.objects.create(

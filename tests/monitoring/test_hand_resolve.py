@@ -1,4 +1,4 @@
-"""A hand resolve holds until the condition clears once; after that a new
+"""A hand resolve lasts until the condition clears once. After that, a new
 occurrence opens a new alert."""
 
 from datetime import UTC, datetime, timedelta
@@ -30,7 +30,7 @@ def _event_kinds(alert: Alert) -> list[str]:
     return list(alert.events.order_by("pk").values_list("kind", flat=True))
 
 
-def test_hand_resolve_holds_while_condition_holds(late_offer, rule, hq_user):
+def test_hand_resolve_lasts_while_condition_met(late_offer, rule, hq_user):
     rules_evaluate(now=NOW)
     alert = Alert.objects.get()
 
