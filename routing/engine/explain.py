@@ -81,12 +81,29 @@ def candidate_table(
             total, scores = 0.0, {}
             position = positions.get(rejected_by, unknown_position)
             key = (2, position, 0.0, candidate.code, location_id)
+        # capacity_left, inlined: this runs for every candidate.
+        daily = candidate.daily_capacity
+        concurrent = candidate.concurrent_capacity
+        if daily <= 0 and concurrent <= 0:
+            room = None
+        elif daily <= 0:
+            room = max(concurrent - candidate.open_assignments, 0)
+        elif concurrent <= 0:
+            room = max(daily - candidate.accepted_today, 0)
+        else:
+            room = max(
+                min(
+                    daily - candidate.accepted_today,
+                    concurrent - candidate.open_assignments,
+                ),
+                0,
+            )
         row = CandidateResult(
             location_id,
             candidate.code,
             distance,
             state.covered_units / total_units,
-            capacity_left(candidate),
+            room,
             scores,
             total,
             rejected_by,

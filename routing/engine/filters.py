@@ -80,35 +80,38 @@ def filter_status(
 ) -> Rejections:
     allowed = params["allowed"]
     allowed_text = ", ".join(allowed)
-    return [
-        (
-            state,
-            m.message(
-                m.STATUS_NOT_ALLOWED,
-                status=state.candidate.status,
-                allowed=allowed_text,
-            ),
-        )
-        for state in states
-        if state.candidate.status not in allowed
-    ]
+    # Candidates with the same status share one message.
+    reasons: dict[str, m.Message] = {}
+    rejections = []
+    for state in states:
+        status = state.candidate.status
+        if status not in allowed:
+            reason = reasons.get(status)
+            if reason is None:
+                reason = reasons[status] = m.message(
+                    m.STATUS_NOT_ALLOWED, status=status, allowed=allowed_text
+                )
+            rejections.append((state, reason))
+    return rejections
 
 
 def filter_delivery_capability(
     states: list[CandidateState], context: RoutingContext, params: Mapping[str, Any]
 ) -> Rejections:
     rejections = []
+    no_pickup = m.message(m.NO_PICKUP)
+    no_shipping = m.message(m.NO_SHIPPING)
+    pickup_mode = context.mode == PICKUP_MODE
+    transfer_to = context.pickup_location_id if context.mode == TRANSFER_MODE else None
     for state in states:
         candidate = state.candidate
-        takes_pickup = context.mode == PICKUP_MODE or (
-            context.mode == TRANSFER_MODE
-            and candidate.location_id == context.pickup_location_id
-        )
-        if takes_pickup:
+        if pickup_mode or (
+            transfer_to is not None and candidate.location_id == transfer_to
+        ):
             if not candidate.offers_pickup:
-                rejections.append((state, m.message(m.NO_PICKUP)))
+                rejections.append((state, no_pickup))
         elif candidate.kind != "dc" and not candidate.ships_from_store:
-            rejections.append((state, m.message(m.NO_SHIPPING)))
+            rejections.append((state, no_shipping))
     return rejections
 
 
@@ -253,6 +256,9 @@ def filter_meets_promise(
             text = formatted[(moment, zone_name)] = format_local(moment, zone_name)
         return text
 
+    # Days between each ready time and the promise: a candidate whose
+    # transit is clearly shorter needs no date arithmetic.
+    slack_days: dict[datetime, float] = {}
     for state in states:
         candidate = state.candidate
         timing = ready_time_checked(candidate, context.now, context.ready_times)
@@ -262,6 +268,13 @@ def filter_meets_promise(
         opens_at, ready_at = timing
         # NOTE: an unknown distance counts as no transit time at all.
         transit_days = (state.distance_km or 0.0) / km_per_day
+        slack = slack_days.get(ready_at)
+        if slack is None:
+            slack = slack_days[ready_at] = (
+                promised_by - ready_at
+            ).total_seconds() / 86400
+        if transit_days < slack - 1e-6:
+            continue
         arrives_at = ready_at + timedelta(days=transit_days)
         if arrives_at > promised_by:
             zone_name = candidate.time_zone

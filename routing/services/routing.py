@@ -442,7 +442,7 @@ def _decide(
             quantities[skus[index]] = quantities.get(skus[index], 0) + quantity
         stock.reserve(part.location_id, quantities)
         facts.offer_counted(part.location_id)
-    logger.info(
+    logger.debug(
         "Order %s routed (%s) into %d part(s) in %.1f ms: %s",
         order.vtex_order_id,
         decision.status,
