@@ -4,6 +4,7 @@ decisions and assignments. Assignments move only through the store workflow."""
 from django import forms
 from django.contrib import admin, messages
 from django.utils.translation import gettext_lazy as _
+from django.utils.translation import pgettext_lazy
 from simple_history.admin import SimpleHistoryAdmin
 
 from orders.admin import ViewOnlyAdmin, ViewOnlyInline
@@ -120,6 +121,13 @@ class RoutingPolicyAdmin(SimpleHistoryAdmin):
 # Step changes listed on a policy's history page, newest first.
 MAX_STEP_HISTORY = 200
 STEP_HISTORY_FIELDS = ("position", "kind", "name", "params", "weight")
+# django-simple-history's `history_type` codes as the page names them. Its own
+# "Created" label would take the project's translation of the date column.
+STEP_HISTORY_ACTIONS = {
+    "+": pgettext_lazy("policy step history", "Added"),
+    "~": pgettext_lazy("policy step history", "Changed"),
+    "-": pgettext_lazy("policy step history", "Deleted"),
+}
 
 
 def policy_step_history(*, policy_id) -> list[dict]:
@@ -150,7 +158,9 @@ def policy_step_history(*, policy_id) -> list[dict]:
         rows.append(
             {
                 "record": record,
-                "action": record.get_history_type_display(),
+                "action": STEP_HISTORY_ACTIONS.get(
+                    record.history_type, record.get_history_type_display()
+                ),
                 "changes": changes if record.history_type != "-" else [],
             }
         )

@@ -1,11 +1,14 @@
 """Portuguese labels of routing: one noun for an assignment ("atribuição",
 feminine) and the forms that agree with it."""
 
+from decimal import Decimal
+
 import pytest
 from django.utils import timezone, translation
 from django.utils.translation import gettext
 
 from api.models import Integration
+from routing.admin import policy_step_history
 from routing.models import (
     Assignment,
     AssignmentEvent,
@@ -13,6 +16,7 @@ from routing.models import (
     PolicyStep,
     StockSnapshot,
 )
+from routing.services.policies import policy_new_draft
 from tests.i18n import pt_br
 from tests.routing.test_pages import detail_url, log_in, make_assignment
 
@@ -107,3 +111,21 @@ def test_invoiced_date_label_agrees(client, manager_a, store_a):
 
     assert "<dt>Faturada</dt>" in page
     assert "<dt>Faturado</dt>" not in page
+
+
+@pytest.mark.django_db
+def test_step_history_actions_agree(policy, admin_user):
+    draft = policy_new_draft(policy=policy)
+    step = draft.steps.get(name="distance")
+    step.weight = Decimal("3")
+    step.save()
+    draft.steps.get(name="status").delete()
+
+    with translation.override("pt-br"):
+        rows = policy_step_history(policy_id=draft.pk)
+        actions = {(row["record"].name, str(row["action"])) for row in rows}
+
+    assert ("status", "Removida") in actions
+    assert ("distance", "Alterada") in actions
+    assert ("distance", "Adicionada") in actions
+    assert not any(action == "Criado em" for _name, action in actions)
