@@ -16,7 +16,11 @@ from orders.models import OrderItem
 from orders.templatetags.orders_display import DATETIME_FORMAT, brl, local_datetime
 from routing.forms import InvoiceForm, RejectForm, ShipForm
 from routing.models import Assignment, AssignmentLine
-from routing.services.assignments import TRANSITIONS
+from routing.services.assignments import (
+    BLOCKED_BY_CANCEL,
+    ORDER_CANCELED,
+    TRANSITIONS,
+)
 
 State = Assignment.State
 PICKUP = "pickup-in-point"
@@ -67,13 +71,17 @@ def assignment_actions(assignment: Assignment) -> list[str]:
 
     An assignment from `assignment_rows` whose lines are all for pickup gets
     "ready for pickup" and one whose lines are all for delivery gets "shipped".
-    Mixed lines, or lines without a known channel, get both.
+    Mixed lines, or lines without a known channel, get both. A part of an
+    order VTEX canceled gets neither invoice nor delivered.
     """
     actions = [
         ACTION_BY_TARGET[target]
         for target in TRANSITIONS.get(assignment.state, ())
         if target in ACTION_BY_TARGET
     ]
+    if assignment.order.status == ORDER_CANCELED:
+        blocked = {ACTION_BY_TARGET[state] for state in BLOCKED_BY_CANCEL}
+        actions = [action for action in actions if action not in blocked]
     has_pickup = getattr(assignment, "has_pickup", None)
     has_delivery = getattr(assignment, "has_delivery", None)
     if has_pickup and not has_delivery:

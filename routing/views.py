@@ -48,7 +48,6 @@ from routing.models import (
     RoutingDecision,
 )
 from routing.services.assignments import (
-    BLOCKED_BY_CANCEL,
     ORDER_CANCELED_REASON,
     TransitionError,
     assignment_accept,
@@ -63,7 +62,6 @@ from routing.services.assignments import (
 from routing.services.nfe import invoice_range
 from routing.services.routing import order_assign_manually, order_reroute
 from routing.tables import (
-    ACTION_BY_TARGET,
     ACTION_FORMS,
     REROUTED_STATES,
     AssignmentTable,
@@ -242,9 +240,6 @@ def assignment_detail(request, pk):
     )
     canceled_order = assignment_order_canceled(assignment)
     actions = assignment_actions(assignment)
-    if canceled_order:
-        blocked = {ACTION_BY_TARGET[state] for state in BLOCKED_BY_CANCEL}
-        actions = [action for action in actions if action not in blocked]
     is_hq = user_is_hq(request.user)
     rerouted = assignment.state in REROUTED_STATES
 

@@ -205,8 +205,6 @@ def _customer_point(order: OrderInput, notes: list) -> Point | None:
     if point is None:
         notes.append(message(m.CUSTOMER_UNPLACED))
     elif point.note:
-        # NOTE: notes from routing.engine.geo are English text, not messages,
-        # so pages show them untranslated.
         notes.append(point.note)
     return point
 
