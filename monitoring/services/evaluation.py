@@ -118,28 +118,27 @@ def _cleared(rule: SlaRule, findings: dict, context: Context) -> QuerySet | None
     """Select the rule's unresolved or reopen-blocked alerts whose subject no
     longer meets the condition; None when this run cannot tell.
 
-    A complete findings list names every subject that meets the condition.
-    A capped one does not, so the kind's `condition_met` expression checks the
-    subjects missing from it in the same query.
+    Kinds with a `condition_met` builder check every such alert against the
+    condition in the same query, because their findings leave out subjects
+    that already have an alert. For other kinds the findings list names every
+    subject that meets the condition, unless the cap cut it.
     """
-    alerts = (
-        Alert.objects.filter(rule=rule)
-        .filter(Q(status__in=Alert.UNRESOLVED) | Q(reopen_blocked=True))
-        .exclude(subject_key__in=list(findings))
+    alerts = Alert.objects.filter(rule=rule).filter(
+        Q(status__in=Alert.UNRESOLVED) | Q(reopen_blocked=True)
     )
-    if len(findings) < MAX_FINDINGS:
-        return alerts
     condition_met = RULES[rule.kind].condition_met
-    if condition_met is None:
-        logger.warning(
-            "Rule %s (%s) found %d subjects or more; its alerts are not resolved "
-            "in this run",
-            rule.pk,
-            rule.kind,
-            MAX_FINDINGS,
-        )
-        return None
-    return alerts.filter(~condition_met(rule, context))
+    if condition_met is not None:
+        return alerts.filter(~condition_met(rule, context))
+    if len(findings) < MAX_FINDINGS:
+        return alerts.exclude(subject_key__in=list(findings))
+    logger.warning(
+        "Rule %s (%s) found %d subjects or more; its alerts are not resolved "
+        "in this run",
+        rule.pk,
+        rule.kind,
+        MAX_FINDINGS,
+    )
+    return None
 
 
 def _alert(rule: SlaRule, finding: Finding, now: datetime) -> Alert:

@@ -1,6 +1,6 @@
-"""Resolution stays correct when a rule finds more subjects than it reads in
-one run. Alerts open under the normal cap, then the cap drops to three so the
-tests need few rows."""
+"""Rules that find more subjects than they read in one run open the rest in
+later runs and resolve correctly. The cap drops to three so the tests need
+few rows."""
 
 from datetime import UTC, datetime, timedelta
 
@@ -41,6 +41,16 @@ def _accept(offers: list[Assignment]) -> None:
     )
 
 
+def _quarantine(vtex_order_id: str) -> QuarantinedDocument:
+    return QuarantinedDocument.objects.create(
+        vtex_order_id=vtex_order_id,
+        reason="invalid",
+        payload="{",
+        payload_sha256="0" * 64,
+        source=OrderStatusChange.Source.FEED,
+    )
+
+
 def _status(assignment: Assignment) -> str:
     return Alert.objects.get(assignment=assignment).status
 
@@ -75,6 +85,36 @@ def test_capped_run_keeps_alerts_that_hold(store_a, lower_cap):
         assert _status(offer) == Alert.Status.OPEN
 
 
+def test_capped_rule_opens_rest_next_run(store_a, lower_cap):
+    _late_offers(store_a, 5)
+    make_rule(SlaRule.Kind.OFFER_NOT_ACCEPTED, threshold=30)
+    lower_cap()
+
+    first = rules_evaluate(now=NOW)
+    second = rules_evaluate(now=NOW + timedelta(minutes=1))
+    third = rules_evaluate(now=NOW + timedelta(minutes=2))
+
+    assert first["opened"] == SMALL_CAP
+    assert second["opened"] == 5 - SMALL_CAP
+    assert third["opened"] == 0
+    assert Alert.objects.filter(status=Alert.Status.OPEN).count() == 5
+
+
+def test_capped_quarantine_opens_rest_next_run(db, lower_cap):
+    for number in range(5):
+        _quarantine(f"200{number}-01")
+    make_rule(SlaRule.Kind.QUARANTINED)
+    lower_cap()
+
+    first = rules_evaluate(now=NOW)
+    second = rules_evaluate(now=NOW + timedelta(minutes=1))
+
+    assert first["opened"] == SMALL_CAP
+    assert second["opened"] == 5 - SMALL_CAP
+    keys = set(Alert.objects.values_list("subject_key", flat=True))
+    assert keys == {f"document:200{number}-01" for number in range(5)}
+
+
 def test_capped_run_unblocks_cleared_hand_resolve(store_a, hq_user, lower_cap):
     offers = _late_offers(store_a, 5)
     make_rule(SlaRule.Kind.OFFER_NOT_ACCEPTED, threshold=30)
@@ -93,13 +133,7 @@ def test_capped_run_unblocks_cleared_hand_resolve(store_a, hq_user, lower_cap):
 
 def test_capped_quarantine_resolves_released_documents(db, lower_cap):
     for number in range(5):
-        QuarantinedDocument.objects.create(
-            vtex_order_id=f"100{number}-01",
-            reason="invalid",
-            payload="{",
-            payload_sha256="0" * 64,
-            source=OrderStatusChange.Source.FEED,
-        )
+        _quarantine(f"100{number}-01")
     make_rule(SlaRule.Kind.QUARANTINED)
     rules_evaluate(now=NOW)
     lower_cap()
