@@ -4,10 +4,13 @@ A period is a range of local days in a time zone: an assignment belongs to
 the period when its timestamp falls between the local midnights that bound
 it. Each function costs a fixed number of queries whatever the data.
 
-On PostgreSQL the per-location figures, percentiles included, come from one
-pass over the period's assignments, and the daily series from one query of
-two index-only scans (migration 0004). Other databases compute the
-percentiles and local days in Python.
+On PostgreSQL, counts and sums come from the daily per-location figures
+that triggers keep (migration 0006) whenever those count days in the
+period's time zone with the current SHIP_WINDOW. Late now and the
+percentiles always come from the assignments. Without daily figures, one
+pass over the period's assignments computes every per-location figure, and
+the daily series takes one query of two index-only scans. SQLite computes
+the percentiles and local days in Python.
 """
 
 import math
@@ -45,10 +48,23 @@ State = Assignment.State
 # (`Assignment.ship_by` is null) must be shipped or ready for pickup to count
 # as on time, and after which it is late. Parts with a ship-by time use it.
 SHIP_WINDOW = timedelta(hours=24)
-# Sort memory for the per-location pass on PostgreSQL: a 30-day period of a
-# 500-store network sorts about 84,000 rows of 100 bytes, which spills to disk
-# with PostgreSQL's default of 4 MB.
+# Sort memory for the per-location queries with percentiles on PostgreSQL.
+# The single pass over a month of a 500-store network sorts about 84,000 rows
+# of 100 bytes, which spills to disk with PostgreSQL's default of 4 MB.
 AGGREGATION_WORK_MEM = "64MB"
+# Daily per-location counts and sums that migration 0006 keeps on PostgreSQL,
+# with the same definitions as `_aggregates`.
+DAILY_FIGURES = "monitoring_dailyfigures"
+DAILY_COUNTS = (
+    "received",
+    "accepted",
+    "rejected",
+    "expired",
+    "canceled",
+    "fulfilled",
+    "on_time",
+)
+DAILY_SUMS = ("revenue_fulfilled", "revenue_credited")
 # Maximum days in a custom period, so one request cannot scan years of orders.
 MAX_PERIOD_DAYS = 366
 
@@ -184,13 +200,17 @@ def _within(field: str, period: Period) -> Q:
     return Q(**{f"{field}__gte": period.start, f"{field}__lt": period.end})
 
 
+def _late_now(now: datetime) -> Q:
+    return Q(state=State.OFFERED, expires_at__lt=now) | Q(
+        state__in=(State.ACCEPTED, State.PICKING), ship_deadline__lt=now
+    )
+
+
 def _aggregates(period: Period, now: datetime) -> dict:
     offered = _within("offered_at", period)
     fulfilled = _within("fulfilled_at", period)
     on_time = fulfilled & Q(fulfilled_at__lte=F("ship_deadline"))
-    late_now = Q(state=State.OFFERED, expires_at__lt=now) | Q(
-        state__in=(State.ACCEPTED, State.PICKING), ship_deadline__lt=now
-    )
+    late_now = _late_now(now)
     return {
         "received": Count("pk", filter=offered),
         "accepted": Count("pk", filter=offered & Q(accepted_at__isnull=False)),
@@ -326,21 +346,26 @@ def _durations_in_python(location_ids, period: Period, *, kind: str) -> dict:
 
 
 def _figures(
-    location_ids, period: Period, now: datetime, *, durations: bool = True
+    location_ids, period: Period, now: datetime, *, with_durations: bool = True
 ) -> dict[int, dict]:
     """Compute the figures per location, for the given locations (every one
     when None) that have an assignment to count; open alerts excepted.
 
-    Without `durations`, the time to accept and the time to ship are left
-    out, so that PostgreSQL can aggregate in parallel without sorting.
+    Without `with_durations`, the time to accept and the time to ship are
+    left out, so that PostgreSQL can aggregate in parallel without sorting.
     """
+    if _daily_figures_cover(period):
+        return _figures_from_daily(
+            location_ids, period, now, with_durations=with_durations
+        )
+
     on_postgresql = connection.vendor == "postgresql"
     aggregates = _aggregates(period, now)
-    if durations and on_postgresql:
+    if with_durations and on_postgresql:
         aggregates |= _percentile_aggregates(period)
     rows = (
         _base(location_ids)
-        .filter(_relevant(period, durations=durations))
+        .filter(_relevant(period, durations=with_durations))
         .values("location_id")
         .annotate(**aggregates)
         .order_by()
@@ -348,7 +373,7 @@ def _figures(
     if on_postgresql:
         rows = _evaluate_tuned(rows)
     result = {row["location_id"]: _rates(row) for row in rows}
-    if not durations:
+    if not with_durations:
         return result
 
     if on_postgresql:
@@ -362,6 +387,74 @@ def _figures(
     for location_id, row in result.items():
         row["time_to_accept"] = accept.get(location_id, EMPTY_DURATIONS)
         row["time_to_ship"] = ship.get(location_id, EMPTY_DURATIONS)
+    return result
+
+
+def _daily_figures_cover(period: Period) -> bool:
+    """Return True when the daily figures of migration 0006 exist and count
+    days in the period's time zone with the current SHIP_WINDOW, so that
+    summing them gives the same counts as the assignments."""
+    if connection.vendor != "postgresql":
+        return False
+    with connection.cursor() as cursor:
+        cursor.execute(
+            f'SELECT "zone", "ship_window" FROM "{DAILY_FIGURES}_config"'  # noqa: S608
+        )
+        config = cursor.fetchone()
+    return config is not None and config == (period.zone.key, SHIP_WINDOW)
+
+
+def _daily_figures_query(columns: str, location_ids, period: Period, group: str):
+    """Return the SQL and parameters that sum `columns` of the daily figures
+    over the period's days, grouped by `group`."""
+    sql = f'SELECT "{group}", {columns} FROM "{DAILY_FIGURES}" '  # noqa: S608
+    sql += 'WHERE "day" >= %s AND "day" <= %s'
+    params: list = [period.first_day, period.last_day]
+    if location_ids is not None:
+        sql += ' AND "location_id" = ANY(%s)'
+        params.append(list(location_ids))
+    return sql + f' GROUP BY "{group}"', params
+
+
+def _figures_from_daily(
+    location_ids, period: Period, now: datetime, *, with_durations: bool
+) -> dict[int, dict]:
+    """Compute the figures per location from the daily figures, with late now
+    and the percentiles from the assignments."""
+    columns = DAILY_COUNTS + DAILY_SUMS
+    sql, params = _daily_figures_query(
+        ", ".join(f'sum("{column}")' for column in columns),
+        location_ids,
+        period,
+        "location_id",
+    )
+    with connection.cursor() as cursor:
+        cursor.execute(sql, params)
+        sums = {row[0]: dict(zip(columns, row[1:], strict=True)) for row in cursor}
+
+    late = dict(
+        _base(location_ids)
+        .filter(state__in=Assignment.OPEN_STATES)
+        .values("location_id")
+        .annotate(late_now=Count("pk", filter=_late_now(now)))
+        .order_by()
+        .values_list("location_id", "late_now")
+    )
+    found = {}
+    if with_durations:
+        found = durations(location_ids=location_ids, period=period)
+
+    result = {}
+    for location_id in sums.keys() | late.keys() | found.keys():
+        row = {"location_id": location_id}
+        row |= sums.get(location_id) or dict.fromkeys(columns, 0)
+        row["late_now"] = late.get(location_id, 0)
+        result[location_id] = _rates(row)
+        if with_durations:
+            row |= found.get(
+                location_id,
+                {"time_to_accept": EMPTY_DURATIONS, "time_to_ship": EMPTY_DURATIONS},
+            )
     return result
 
 
@@ -430,7 +523,7 @@ def network_kpis(
     """Compute the same figures per location, for every location with
     activity. Without `with_durations` the rows lack the time to accept and
     the time to ship, which `durations` computes for chosen locations."""
-    result = _figures(None, period, now, durations=with_durations)
+    result = _figures(None, period, now, with_durations=with_durations)
     alerts = dict(
         Alert.objects.filter(owner__isnull=False, status__in=Alert.UNRESOLVED)
         .values("owner_id")
@@ -445,7 +538,16 @@ def network_kpis(
 
 def daily_series(*, location_ids, period: Period) -> list[dict]:
     """Parts received and fulfilled per local day of the period."""
-    if connection.vendor == "postgresql":
+    if _daily_figures_cover(period):
+        sql, params = _daily_figures_query(
+            'sum("received"), sum("fulfilled")', location_ids, period, "day"
+        )
+        with connection.cursor() as cursor:
+            cursor.execute(sql, params)
+            rows = cursor.fetchall()
+        received = {day: count for day, count, _ in rows}
+        fulfilled = {day: count for day, _, count in rows}
+    elif connection.vendor == "postgresql":
         received, fulfilled = _daily_counts_by_bucket(location_ids, period)
     else:
         received, fulfilled = _daily_counts_by_date(location_ids, period)
