@@ -5,6 +5,7 @@ from datetime import UTC, datetime, timedelta
 
 import pytest
 from django.db import transaction
+from django.urls import reverse
 
 from monitoring.models import VtexCallCount
 from monitoring.services import vtex_calls
@@ -184,3 +185,25 @@ def test_sync_check_prunes_old_counts(vtex):
     sync_check(now=NOW)
 
     assert list(VtexCallCount.objects.values_list("pk", flat=True)) == [kept.pk]
+
+
+@pytest.mark.django_db
+def test_hq_reads_counts_in_admin(client, hq_user):
+    hq_user.is_staff = True
+    hq_user.save()
+    VtexCallCount.objects.create(minute=NOW.replace(second=0), outcome="429", count=3)
+    client.force_login(hq_user)
+
+    response = client.get(reverse("admin:monitoring_vtexcallcount_changelist"))
+
+    assert response.status_code == 200
+    assert "429" in response.content.decode()
+
+
+@pytest.mark.django_db
+def test_store_user_cannot_read_counts(client, manager_a):
+    client.force_login(manager_a)
+
+    response = client.get(reverse("admin:monitoring_vtexcallcount_changelist"))
+
+    assert response.status_code == 302
