@@ -8,6 +8,7 @@ alert list are timed through Django's test client with their SQL query
 counts, and `rules_evaluate` with one rule of every kind.
 """
 
+import os
 import statistics
 import time
 from dataclasses import dataclass
@@ -281,6 +282,7 @@ def bench_run(*, orders: int, locations: int, repeats: int, reuse: bool) -> dict
     store_client = Client(SERVER_NAME="127.0.0.1")
     hq_client.force_login(hq)
     store_client.force_login(store)
+    load_before = os.getloadavg()
     since = (timezone.localdate() - timedelta(days=29)).isoformat()
     month = f"?period=custom&start={since}&end={timezone.localdate().isoformat()}"
     pages = [
@@ -317,6 +319,9 @@ def bench_run(*, orders: int, locations: int, repeats: int, reuse: bool) -> dict
     ]
     return {
         "load": load,
+        # One-, five- and fifteen-minute load averages of the machine, because
+        # other work on it slows the pages down.
+        "load_average": (load_before, os.getloadavg()),
         "evaluation_ms": evaluations,
         "evaluation_summary": dict(summary),
         "pages": pages,

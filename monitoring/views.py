@@ -15,7 +15,7 @@ from django.http import Http404
 from django.shortcuts import redirect, render
 from django.urls import reverse
 from django.utils import timezone
-from django.utils.http import url_has_allowed_host_and_scheme
+from django.utils.http import url_has_allowed_host_and_scheme, urlencode
 from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy, pgettext_lazy
 from django.views.decorators.http import require_POST
@@ -240,6 +240,14 @@ def network_dashboard(request):
         .annotate(count=Count("pk"))
         .order_by("severity"),
         "sync": _sync_health(now),
+        "dashboard_url": reverse("monitoring:dashboard"),
+        "period_query": urlencode(
+            {
+                "period": period.name,
+                "start": period.first_day.isoformat(),
+                "end": period.last_day.isoformat(),
+            }
+        ),
     }
     return render(request, "monitoring/network_dashboard.html", context)
 

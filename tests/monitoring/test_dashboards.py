@@ -456,3 +456,22 @@ def test_network_sort_by_median_queries_do_not_grow(client, hq_user, store_a, st
     after = _queries(client, url, params)
 
     assert after == before
+
+
+def test_network_row_links_store_dashboard(client, hq_user, fixed_network):
+    client.force_login(hq_user)
+
+    response = client.get(
+        reverse("monitoring:network"),
+        {"period": "custom", "start": "2026-03-10", "end": "2026-03-10"},
+    )
+
+    content = response.content.decode()
+    link = (
+        reverse("monitoring:dashboard")
+        + "?location=loja-a&amp;period=custom&amp;start=2026-03-10&amp;end=2026-03-10"
+    )
+    assert f'<a href="{link}">Loja A</a>' in content
+    assert 'href="?period=custom&amp;start=2026-03-10&amp;end=2026-03-10&amp;sort=' in (
+        content
+    )

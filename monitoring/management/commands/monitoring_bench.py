@@ -6,6 +6,7 @@ import platform
 from django.core.management import call_command
 from django.core.management.base import BaseCommand, CommandError
 from django.db import connection
+from django.utils import timezone
 
 from monitoring.bench import bench_run
 from orders.management.commands.bench import _database_create_if_missing
@@ -58,22 +59,51 @@ class Command(BaseCommand):
         if output == "-":
             self.stdout.write(report)
         else:
-            with open(output, "a", encoding="utf-8") as file:
-                file.write("\n" + report)
-            self.stdout.write(f"Appended to {output}")
+            _report_write(output, report)
+            self.stdout.write(f"Wrote the report to {output}")
+
+
+def _report_write(path: str, report: str) -> None:
+    """Insert the report at the end of the file's "## Monitoring" section, or
+    append it to the file when it has no such section."""
+    try:
+        with open(path, encoding="utf-8") as file:
+            text = file.read()
+    except FileNotFoundError:
+        text = ""
+    heading = "\n## Monitoring\n"
+    start = text.find(heading)
+    if start == -1:
+        text += "\n" + report
+    else:
+        end = text.find("\n## ", start + len(heading))
+        if end == -1:
+            end = len(text)
+        text = text[:end].rstrip("\n") + "\n\n" + report + text[end:]
+    with open(path, "w", encoding="utf-8") as file:
+        file.write(text)
 
 
 def _report(result: dict, *, orders: int, locations: int, repeats: int) -> str:
     with connection.cursor() as cursor:
         cursor.execute("SHOW server_version")
         server = cursor.fetchone()[0]
+    before, after = result["load_average"]
+    measured = timezone.now().strftime("%Y-%m-%d %H:%M UTC")
+    loading_s = result["load"]["assignments_s"]
+    loading = (
+        f"Loading took {loading_s:.0f} s."
+        if loading_s
+        else "The network was loaded by an earlier run."
+    )
     lines = [
-        f"### {orders:,} orders, {locations} stores",
+        f"### {orders:,} orders, {locations} stores, {measured}",
         "",
         f"Machine: {platform.processor() or platform.machine()}, "
         f"{os.cpu_count()} CPUs, PostgreSQL {server}, Python "
-        f"{platform.python_version()}. Loading took "
-        f"{result['load']['assignments_s']:.0f} s.",
+        f"{platform.python_version()}. {loading} Load average (1, 5 and 15 "
+        f"minutes) before the page requests {_load_text(before)}, after them "
+        f"{_load_text(after)}.",
         "",
         "| page | median ms | p95 ms | SQL queries |",
         "| --- | ---: | ---: | ---: |",
@@ -93,3 +123,7 @@ def _report(result: dict, *, orders: int, locations: int, repeats: int) -> str:
         "",
     ]
     return "\n".join(lines)
+
+
+def _load_text(load: tuple[float, float, float]) -> str:
+    return " / ".join(f"{value:.2f}" for value in load)
