@@ -382,9 +382,17 @@ class Message:
 
     def to_json(self) -> list:
         """Return [code, params] with nested messages as lists too."""
+        params = self.params
+        # Most parameters are text or numbers, which stay as they are; a
+        # routing decision stores some hundred reasons.
+        for value in params.values():
+            if type(value) not in _PLAIN:
+                break
+        else:
+            return [self.code, dict(params)]
         return [
             self.code,
-            {name: _value_to_json(value) for name, value in self.params.items()},
+            {name: _value_to_json(value) for name, value in params.items()},
         ]
 
     @classmethod
@@ -430,6 +438,9 @@ def _render_value(
         # "stock 5, status 1": each step name followed by its count.
         return STEP_COUNT.sub(lambda found: f"{label(found[1])} {found[2]}", str(value))
     return str(value)
+
+
+_PLAIN = frozenset((str, int, float, bool, type(None)))
 
 
 def _value_to_json(value: Any) -> Any:
