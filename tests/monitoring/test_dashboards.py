@@ -445,7 +445,7 @@ def test_network_page_shows_medians(client, hq_user, fixed_network, sort):
     assert cells[7] == "15,0"
 
 
-def test_network_sort_by_median_queries_do_not_grow(client, hq_user, store_a, store_b):
+def test_median_sort_queries_do_not_grow(client, hq_user, store_a, store_b):
     client.force_login(hq_user)
     url = reverse("monitoring:network")
     params = {"period": "7d", "sort": "-ship_median"}
