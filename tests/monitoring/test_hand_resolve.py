@@ -4,6 +4,7 @@ occurrence opens a new alert."""
 from datetime import UTC, datetime, timedelta
 
 import pytest
+from django.urls import reverse
 
 from monitoring.models import Alert, AlertEvent, SlaRule
 from monitoring.services.alerts import AlertTransitionError, alert_resolve
@@ -124,3 +125,20 @@ def test_resolving_twice_rejected(late_offer, rule, hq_user):
 
     assert str(error.value) == pt_br("Alert %(id)s is already resolved.", id=alert.pk)
     assert alert.events.filter(kind=AlertEvent.Kind.RESOLVED).count() == 1
+
+
+def test_resolve_button_blocks_reopening(client, manager_a, late_offer, rule):
+    rules_evaluate(now=NOW)
+    alert = Alert.objects.get()
+    client.force_login(manager_a)
+
+    response = client.post(
+        reverse("monitoring:alert_action", args=[alert.pk, "resolve"])
+    )
+    summary = rules_evaluate(now=NOW + MINUTE)
+
+    assert response.status_code == 302
+    assert summary["opened"] == 0
+    alert.refresh_from_db()
+    assert alert.resolved_by == manager_a
+    assert alert.reopen_blocked is True

@@ -9,6 +9,7 @@ from django.core import mail
 from django.urls import reverse
 from django.utils import timezone
 
+from franchises.models import Membership
 from monitoring.models import Notification, NotificationDelivery, NotificationPreference
 from monitoring.services.delivery import (
     SENDING_LIMIT,
@@ -19,6 +20,7 @@ from monitoring.services.delivery import (
 )
 from monitoring.services.notifications import deliveries_due, store_event_notify
 from monitoring.tasks import deliveries_stale_fail_task
+from tests.factories import MembershipFactory, UserFactory
 from tests.i18n import pt_br
 
 Status = NotificationDelivery.Status
@@ -196,4 +198,19 @@ def test_admin_resend_of_sent_delivery_warns(client, hq_user, delivery):
         status=pt_br("Sent"),
     )
     assert escape(expected) in response.content.decode()
+    assert NotificationDelivery.objects.count() == 1
+
+
+def test_hq_finance_cannot_resend(client, delivery):
+    user = UserFactory(username="financeiro", is_staff=True)
+    MembershipFactory(user=user, role=Membership.Role.HQ_FINANCE, location=None)
+    NotificationDelivery.objects.filter(pk=delivery.pk).update(status=Status.FAILED)
+    client.force_login(user)
+
+    response = client.post(
+        reverse("admin:monitoring_notificationdelivery_changelist"),
+        {"action": "resend", "_selected_action": [delivery.pk]},
+    )
+
+    assert response.status_code in (200, 302)
     assert NotificationDelivery.objects.count() == 1
