@@ -557,7 +557,15 @@ def _quality(record: Pass, basis: set[int], orders: int) -> dict:
         if order.promised_by is not None and _promise_met(order, decision, picked):
             met += 1
     parts = sum(len(decision.parts) for _order, decision, _picked in routed)
+    # Orders left unroutable, by the step that removed their last candidates
+    # (or "split_search" when finalists remained but no split fitted).
+    unroutable: dict[str, int] = {}
+    for _order, decision, _picked in record.decisions:
+        if not decision.parts:
+            step = decision.deciding_step or "none"
+            unroutable[step] = unroutable.get(step, 0) + 1
     return {
+        "unroutable_by_step": dict(sorted(unroutable.items())),
         "routed_share": round(len(routed) / orders, 4) if orders else None,
         "parts_per_order": round(parts / len(routed), 3) if routed else None,
         "mean_distance_km": round(statistics.fmean(distances), 1)
@@ -649,6 +657,10 @@ def routing_bench_report(result: dict) -> str:
         f"{_ms(naive['engine_only_on_engine_inputs']['p99_ms'])} ms. Promises are "
         f"checked as ready time plus distance at {PROMISE_KM_PER_DAY:g} km/day.",
         "",
+        f"Orders left unroutable, by the step that removed the last "
+        f"candidates: Ponte engine {_counts(engine['unroutable_by_step'])}; "
+        f"naive first fit {_counts(naive['unroutable_by_step'])}.",
+        "",
         f"Target per stored decision: median under {TARGET_MEDIAN_MS:g} ms and "
         f"p99 under {TARGET_P99_MS:g} ms; {verdict} "
         f"({_ms(stored['median_ms'])} ms and {_ms(stored['p99_ms'])} ms).",
@@ -667,6 +679,10 @@ def _names(result: dict, better: bool) -> str:
         if won is better
     ]
     return ", ".join(names) or "none"
+
+
+def _counts(counts: dict[str, int]) -> str:
+    return ", ".join(f"{step} {count}" for step, count in counts.items()) or "none"
 
 
 def _ms(value: float | None) -> str:

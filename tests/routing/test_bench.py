@@ -65,6 +65,8 @@ def test_bench_routes_and_cleans_up(store_a):
         assert figures["mean_distance_km"] >= 0
         assert 0 <= figures["promise_met_share"] <= 1
         assert 0 <= figures["gini_orders_per_location"] < 1
+        unroutable = sum(figures["unroutable_by_step"].values())
+        assert unroutable == round((1 - figures["routed_share"]) * result["orders"])
     assert result["naive"]["engine_only_on_engine_inputs"]["median_ms"] > 0
     assert result["batch_ms"]["median_ms"] > 0
 
@@ -86,4 +88,5 @@ def test_bench_report_has_both_routers(db):
     assert "| Ponte engine |" in report
     assert "| naive first fit |" in report
     assert "Target per stored decision" in report
+    assert "Orders left unroutable, by the step" in report
     assert "Better than the naive router on: " in report
