@@ -13,7 +13,7 @@ from api import events
 from finance.signals import statement_ready
 from monitoring.signals import alerts_opened, alerts_resolved
 from orders.signals import orders_stored
-from routing.signals import assignment_moved
+from routing.signals import assignment_moved, assignments_moved
 
 logger = logging.getLogger(__name__)
 
@@ -72,27 +72,51 @@ def _orders_record(order_ids: list[int]) -> None:
 
 @receiver(assignment_moved)
 def assignment_moved_record(sender, assignment_id, from_state, to_state, **kwargs):
-    event_type = events.ASSIGNMENT_EVENTS.get(to_state)
-    if event_type is None:
+    assignments_moved_record(sender, [(assignment_id, from_state, to_state)])
+
+
+@receiver(assignments_moved)
+def assignments_moved_record(sender, moves, **kwargs):
+    moves = [move for move in moves if move[2] in events.ASSIGNMENT_EVENTS]
+    if not moves:
         return
     try:
-        _assignment_record(assignment_id, event_type, from_state, to_state)
+        _assignments_record(moves)
     except Exception:
-        logger.exception("Webhook event for assignment %s not recorded", assignment_id)
+        logger.exception(
+            "Webhook events for assignments %s not recorded",
+            [move[0] for move in moves[:20]],
+        )
 
 
-def _assignment_record(assignment_id, event_type, from_state, to_state) -> None:
+def _assignments_record(moves) -> None:
+    """Record one event per move, with one read of the subscriptions and one
+    of the assignments."""
     from routing.models import Assignment
 
-    if not events.subscriptions_for({event_type}):
+    wanted = {events.ASSIGNMENT_EVENTS[to_state] for _pk, _from, to_state in moves}
+    if not events.subscriptions_for(wanted):
         return
-    assignment = (
-        Assignment.objects.select_related("order", "location")
-        .filter(pk=assignment_id)
-        .first()
+    assignments = Assignment.objects.select_related("order", "location").in_bulk(
+        [move[0] for move in moves]
     )
-    if assignment is None:
-        return
+    specs = []
+    for assignment_id, from_state, to_state in moves:
+        assignment = assignments.get(assignment_id)
+        if assignment is None:
+            continue
+        specs.append(
+            events.EventSpec(
+                event_type=events.ASSIGNMENT_EVENTS[to_state],
+                subject=f"assignment:{assignment.pk}",
+                data=_assignment_data(assignment, from_state, to_state),
+                location_ids=[assignment.location_id],
+            )
+        )
+    events.events_record(specs)
+
+
+def _assignment_data(assignment, from_state: str, to_state: str) -> dict:
     data = {
         "assignment_id": assignment.pk,
         "order_id": assignment.order.vtex_order_id,
@@ -111,16 +135,7 @@ def _assignment_record(assignment_id, event_type, from_state, to_state) -> None:
         data["invoice_number"] = assignment.invoice_number
         data["invoice_key"] = assignment.invoice_key
         data["invoice_value"] = _money(assignment.invoice_value)
-    events.events_record(
-        [
-            events.EventSpec(
-                event_type=event_type,
-                subject=f"assignment:{assignment.pk}",
-                data=data,
-                location_ids=[assignment.location_id],
-            )
-        ]
-    )
+    return data
 
 
 @receiver(alerts_opened)

@@ -4,7 +4,7 @@ sender's transaction committed, so the rows they name are visible."""
 from django.dispatch import receiver
 
 from orders.signals import orders_stored
-from routing.signals import assignment_moved
+from routing.signals import assignment_moved, assignments_moved
 
 INVOICED = "invoiced"
 # Orders checked for cancellation per task.
@@ -18,6 +18,12 @@ def settle_invoiced_assignment(sender, assignment_id, from_state, to_state, **kw
     from finance.tasks import order_part_settle_task
 
     order_part_settle_task.delay(assignment_id)
+
+
+@receiver(assignments_moved)
+def settle_invoiced_assignments(sender, moves, **kwargs):
+    for assignment_id, from_state, to_state in moves:
+        settle_invoiced_assignment(sender, assignment_id, from_state, to_state)
 
 
 @receiver(orders_stored)

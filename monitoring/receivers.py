@@ -14,7 +14,7 @@ from monitoring.models import Notification
 from monitoring.rules import ASSIGNMENT_KINDS, ORDER_KINDS
 from orders.signals import orders_stored
 from orders.vtex.client import vtex_call_completed
-from routing.signals import assignment_moved
+from routing.signals import assignment_moved, assignments_moved
 
 logger = logging.getLogger(__name__)
 
@@ -32,38 +32,59 @@ def _queue_evaluation(group: str, kinds) -> None:
 
 @receiver(assignment_moved)
 def assignment_moved_notify(sender, assignment_id, from_state, to_state, **kwargs):
-    from monitoring.services.notifications import store_event_notify
+    _moves_notify([(assignment_id, from_state, to_state)])
+
+
+@receiver(assignments_moved)
+def assignments_moved_notify(sender, moves, **kwargs):
+    _moves_notify(moves)
+
+
+def _moves_notify(moves) -> None:
+    """Notify stores of new offers and canceled parts with one read and one
+    batch of notifications, and re-evaluate the assignment rules."""
+    from monitoring.services.notifications import (
+        NotificationSpec,
+        notifications_create,
+    )
     from routing.models import Assignment
 
-    if to_state in (Assignment.State.OFFERED, Assignment.State.CANCELED):
-        row = (
-            Assignment.objects.filter(pk=assignment_id)
-            .values("location_id", "order__vtex_order_id", "expires_at")
-            .first()
+    notified = {
+        assignment_id: to_state
+        for assignment_id, _from_state, to_state in moves
+        if to_state in (Assignment.State.OFFERED, Assignment.State.CANCELED)
+    }
+    rows = (
+        Assignment.objects.filter(pk__in=list(notified)).values(
+            "pk", "location_id", "order__vtex_order_id"
         )
-        if row is not None:
-            order = row["order__vtex_order_id"]
-            if to_state == Assignment.State.OFFERED:
-                kind = Notification.Kind.NEW_OFFER
-                subject = _("New order %(order)s offered") % {"order": order}
-                body = _("Order %(order)s was offered to your store.") % {
-                    "order": order
-                }
-            else:
-                kind = Notification.Kind.ORDER_CANCELED
-                subject = _("Order %(order)s canceled") % {"order": order}
-                body = _("Order %(order)s was canceled; do not ship it.") % {
-                    "order": order
-                }
-            with transaction.atomic():
-                store_event_notify(
-                    kind=kind,
-                    key=f"{kind}:{assignment_id}",
-                    location_id=row["location_id"],
-                    subject=subject,
-                    body=body,
-                    payload={"assignment": assignment_id, "order": order},
-                )
+        if notified
+        else []
+    )
+    specs = []
+    for row in rows:
+        assignment_id, order = row["pk"], row["order__vtex_order_id"]
+        if notified[assignment_id] == Assignment.State.OFFERED:
+            kind = Notification.Kind.NEW_OFFER
+            subject = _("New order %(order)s offered") % {"order": order}
+            body = _("Order %(order)s was offered to your store.") % {"order": order}
+        else:
+            kind = Notification.Kind.ORDER_CANCELED
+            subject = _("Order %(order)s canceled") % {"order": order}
+            body = _("Order %(order)s was canceled; do not ship it.") % {"order": order}
+        specs.append(
+            NotificationSpec(
+                key=f"{kind}:{assignment_id}",
+                kind=kind,
+                location_id=row["location_id"],
+                subject=subject,
+                body=body,
+                payload={"assignment": assignment_id, "order": order},
+            )
+        )
+    if specs:
+        with transaction.atomic():
+            notifications_create(specs)
     _queue_evaluation("assignments", ASSIGNMENT_KINDS)
 
 

@@ -17,6 +17,19 @@ def pytest_collection_modifyitems(config, items):
             item.add_marker(skip_postgres)
 
 
+@pytest.fixture(autouse=True)
+def default_language():
+    """Start and leave every test in the project's default language: a
+    request with another Accept-Language leaves its language active in the
+    thread, which later tests would otherwise inherit."""
+    from django.conf import settings
+    from django.utils import translation
+
+    translation.activate(settings.LANGUAGE_CODE)
+    yield
+    translation.activate(settings.LANGUAGE_CODE)
+
+
 @pytest.fixture
 def store_a(db):
     return LocationFactory(

@@ -25,7 +25,7 @@ from routing.models import (
     RoutingDecision,
     StockLevel,
 )
-from routing.signals import assignment_moved_on_commit
+from routing.signals import assignments_moved_on_commit
 
 # Rows per INSERT. Each AssignmentLine has 4 columns, so 1,000 rows bind 4,000
 # parameters, well under SQLite's 32,766 and PostgreSQL's 65,535.
@@ -96,8 +96,9 @@ class DecisionWriter:
         self._reserve()
         RoutingCase.objects.bulk_create(self.new_cases, batch_size=INSERT_BATCH)
         self._cases_update()
-        for assignment in assignments:
-            assignment_moved_on_commit(assignment.pk, "", Assignment.State.OFFERED)
+        assignments_moved_on_commit(
+            [(assignment.pk, "", Assignment.State.OFFERED) for assignment in assignments]
+        )
         self.records, self.offers, self.new_cases = [], [], []
         self.case_updates = {}
         return assignments

@@ -139,5 +139,5 @@ def test_integration_scope_needs_its_target(store_a):
     with pytest.raises(ValidationError) as raised:
         integration.full_clean()
 
-    assert "Choose the location of this scope." in str(raised.value)
+    assert pt_br("Choose the location of this scope.") in str(raised.value)
     assert Integration.objects.count() == 0
