@@ -5,18 +5,18 @@ import zlib
 
 from django.db import models
 
-# zlib's fastest level: a 500-candidate table of about 25 kB of JSON
-# compresses to some 9 kB in a few tenths of a millisecond.
+# zlib's fastest level: a 500-candidate table of about 50 kB of JSON
+# compresses to some 15 kB in a few tenths of a millisecond.
 COMPRESSION_LEVEL = 1
 
 
 class CompressedJSONField(models.BinaryField):
     """A JSON-serialisable value kept as zlib-compressed UTF-8 JSON bytes.
 
-    PostgreSQL parses every jsonb value it receives and compresses large ones
-    again with its own slower codec; for routing candidate tables that was
-    most of the cost of storing a decision. The value cannot be filtered on
-    in SQL, which nothing needs.
+    PostgreSQL parses every jsonb value it receives, and it compresses large
+    ones again with its own slower codec. For routing candidate tables that
+    was most of the cost of storing a decision. The value cannot be filtered
+    on in SQL, which nothing needs.
     """
 
     def __init__(self, *args, **kwargs):

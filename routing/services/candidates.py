@@ -76,11 +76,11 @@ class LocationFacts:
         return self._fields
 
     def candidates(self) -> dict[int, Candidate]:
-        """One Candidate per location id, built once per batch.
+        """Return one Candidate per location id, built once per batch.
 
         `BatchStock.candidates` sets each one's stock, cover and lead time
-        for the order being routed, and `offer_counted` keeps its counters
-        current, so the objects are reused for every order of the batch.
+        for the order being routed. `offer_counted` keeps its counters
+        current. So the objects serve every order of the batch.
         """
         if self._candidates is None:
             self._candidates = {
@@ -364,10 +364,10 @@ class BatchStock:
         """Return one Candidate per location, set up for the order's SKUs.
 
         The Candidates are the batch's own (`LocationFacts.candidates`), valid
-        until the next call. A location's `stock` and `weeks_of_cover` are its
-        mappings for every SKU of the batch, of which the engine reads only
-        the order's; its lead time is the largest among the order's SKUs it
-        has a stock row for.
+        until the next call. A location's `stock` and `weeks_of_cover` map
+        every SKU of the batch, and the engine reads only the order's SKUs.
+        Its lead time is the largest among the order's SKUs it has a stock
+        row for.
         """
         sku_ids = tuple({line.sku_id for line in order.lines})
         available = self.available

@@ -27,7 +27,7 @@ def candidate(**fields) -> Candidate:
     return Candidate(location_id=1, code="loja", **fields)
 
 
-def test_without_promise_the_part_is_due_when_the_location_can_be_ready():
+def test_without_promise_due_at_ready_time():
     store = candidate(opening_hours=WEEKDAYS_10_TO_18, lead_time_hours=4)
 
     due = latest_ship_time(store, 12.0, None, MONDAY_8AM, 500.0)
@@ -35,7 +35,7 @@ def test_without_promise_the_part_is_due_when_the_location_can_be_ready():
     assert due == datetime(2027, 3, 1, 14, 0, tzinfo=SAO_PAULO)
 
 
-def test_promise_less_transit_time_sets_the_ship_by_time():
+def test_ship_by_is_promise_less_transit():
     store = candidate(opening_hours=WEEKDAYS_10_TO_18, lead_time_hours=4)
     promised = datetime(2027, 3, 3, 12, 0, tzinfo=SAO_PAULO)
 
@@ -45,7 +45,7 @@ def test_promise_less_transit_time_sets_the_ship_by_time():
     assert due == datetime(2027, 3, 3, 0, 0, tzinfo=SAO_PAULO)
 
 
-def test_ship_by_is_never_before_the_location_can_be_ready():
+def test_ship_by_never_before_ready_time():
     store = candidate(opening_hours=WEEKDAYS_10_TO_18, lead_time_hours=4)
     promised = datetime(2027, 3, 1, 12, 0, tzinfo=SAO_PAULO)
 
@@ -60,7 +60,7 @@ def test_unknown_distance_counts_no_transit_time():
     assert latest_ship_time(candidate(), None, promised, MONDAY_8AM, 500.0) == promised
 
 
-def test_location_that_never_opens_has_no_ship_by_time():
+def test_never_opening_location_has_none():
     store = candidate(opening_hours=((0, "25:00", "26:00"),))
 
     assert latest_ship_time(store, 1.0, None, MONDAY_8AM, 500.0) is None
@@ -80,7 +80,7 @@ def promised_in(days: int) -> tuple[str, datetime]:
 
 
 @pytest.mark.django_db
-def test_routed_part_is_due_by_the_promise_less_its_transit(
+def test_routed_part_gets_promise_less_transit(
     network, policy, django_capture_on_commit_callbacks
 ):
     text, promised = promised_in(3)
@@ -102,7 +102,7 @@ def test_routed_part_is_due_by_the_promise_less_its_transit(
 
 
 @pytest.mark.django_db
-def test_manual_assignment_is_due_when_the_location_can_be_ready(
+def test_manual_assignment_due_at_ready_time(
     network, policy, django_capture_on_commit_callbacks, hq_user
 ):
     document = vtex_document("delivery-sao-paulo", status="waiting-for-seller-decision")
@@ -122,7 +122,7 @@ def test_manual_assignment_is_due_when_the_location_can_be_ready(
 
 
 @pytest.mark.django_db
-def test_on_time_rate_measures_parts_against_their_own_ship_by(
+def test_on_time_rate_uses_ship_by(
     network, policy, django_capture_on_commit_callbacks
 ):
     order = stored(
