@@ -105,6 +105,11 @@ def _apply_function() -> str:
         BEGIN
             SELECT config."zone", config."ship_window" INTO figures_zone, figures_window
             FROM "monitoring_dailyfigures_config" AS config;
+            -- Without a configuration the dashboards count the assignments,
+            -- so writes go on without updating the figures.
+            IF figures_zone IS NULL THEN
+                RETURN NULL;
+            END IF;
             IF TG_OP = 'INSERT' THEN
                 {_upsert(new_rows)};
             ELSIF TG_OP = 'UPDATE' THEN

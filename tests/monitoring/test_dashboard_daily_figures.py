@@ -134,3 +134,16 @@ def test_daily_figures_unused_for_other_window(db, monkeypatch):
     monkeypatch.setattr(kpis, "SHIP_WINDOW", timedelta(hours=12))
 
     assert not kpis._daily_figures_cover(_period("2026-03-10", "2026-03-10"))
+
+
+def test_writes_go_on_without_configuration(store_a):
+    with connection.cursor() as cursor:
+        cursor.execute('DELETE FROM "monitoring_dailyfigures_config"')
+    period = _period("2026-03-10", "2026-03-10")
+
+    make_assignment(store_a, offered_at=local(10, 9), state=State.REJECTED)
+
+    assert not kpis._daily_figures_cover(period)
+    rows = kpis.network_kpis(period=period, now=local(20, 0))
+    assert rows[store_a.pk]["received"] == 1
+    assert rows[store_a.pk]["rejected"] == 1
