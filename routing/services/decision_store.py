@@ -97,7 +97,10 @@ class DecisionWriter:
         RoutingCase.objects.bulk_create(self.new_cases, batch_size=INSERT_BATCH)
         self._cases_update()
         assignments_moved_on_commit(
-            [(assignment.pk, "", Assignment.State.OFFERED) for assignment in assignments]
+            [
+                (assignment.pk, "", Assignment.State.OFFERED)
+                for assignment in assignments
+            ]
         )
         self.records, self.offers, self.new_cases = [], [], []
         self.case_updates = {}

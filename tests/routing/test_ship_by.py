@@ -122,9 +122,7 @@ def test_manual_assignment_due_at_ready_time(
 
 
 @pytest.mark.django_db
-def test_on_time_rate_uses_ship_by(
-    network, policy, django_capture_on_commit_callbacks
-):
+def test_on_time_rate_uses_ship_by(network, policy, django_capture_on_commit_callbacks):
     order = stored(
         vtex_document("delivery-sao-paulo"), django_capture_on_commit_callbacks
     )
