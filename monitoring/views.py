@@ -2,7 +2,6 @@
 the alert list with its actions."""
 
 import logging
-from datetime import timedelta
 from zoneinfo import ZoneInfo
 
 from django import forms
@@ -10,7 +9,7 @@ from django.conf import settings
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
 from django.core.paginator import Paginator
-from django.db.models import Count, Sum
+from django.db.models import Count
 from django.http import Http404
 from django.shortcuts import redirect, render
 from django.urls import reverse
@@ -35,6 +34,7 @@ from monitoring.services.alerts import (
     alert_acknowledge,
     alert_resolve,
 )
+from monitoring.services.vtex_calls import vtex_calls_summary
 from orders.models import HookNotification, Order, QuarantinedDocument
 from routing.models import RoutingCase
 
@@ -167,8 +167,7 @@ def _sorted(rows: list[dict], sort: str) -> list[dict]:
 
 
 def _sync_health(now) -> dict:
-    checks = SyncCheck.objects.filter(checked_at__gte=now - timedelta(hours=1))
-    totals = checks.aggregate(responses=Sum("responses"), throttled=Sum("throttled"))
+    calls = vtex_calls_summary(now=now)
     latest = SyncCheck.objects.first()
     last_hook = (
         HookNotification.objects.order_by("-pk")
@@ -178,18 +177,14 @@ def _sync_health(now) -> dict:
     last_order = (
         Order.objects.order_by("-pk").values_list("created_at", flat=True).first()
     )
-    responses = totals["responses"] or 0
     return {
         "latest": latest,
         "last_hook": last_hook,
         "last_order": last_order,
         "quarantined": QuarantinedDocument.objects.count(),
-        "throttled_rate": (
-            round(100 * (totals["throttled"] or 0) / responses, 1)
-            if responses
-            else None
-        ),
-        "responses": responses,
+        # Every VTEX call Ponte made in the last hour, retries included.
+        "throttled_rate": calls["throttled_rate"],
+        "responses": calls["responses"],
     }
 
 

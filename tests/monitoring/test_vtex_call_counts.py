@@ -207,3 +207,20 @@ def test_store_user_cannot_read_counts(client, manager_a):
     response = client.get(reverse("admin:monitoring_vtexcallcount_changelist"))
 
     assert response.status_code == 302
+
+
+@pytest.mark.django_db
+def test_network_dashboard_shows_every_call(
+    client, hq_user, vtex, django_capture_on_commit_callbacks
+):
+    # One throttled feed read by the sync, then a sync check with no 429.
+    vtex.inject_fault(status=429, count=1, retry_after=0, path_prefix="/api/orders/")
+    with django_capture_on_commit_callbacks(execute=True):
+        _client().feed_read()
+        sync_check()
+    client.force_login(hq_user)
+
+    response = client.get(reverse("monitoring:network"))
+
+    assert response.context["sync"]["throttled_rate"] == 25.0
+    assert response.context["sync"]["responses"] == 4
