@@ -231,7 +231,7 @@ def on_time_rates(now: datetime) -> dict[int, float]:
 
 
 def _on_time_counts(query, hours: float, now: datetime):
-    fulfilled_at = Coalesce("ready_at", "shipped_at")
+    fulfilled_at = Coalesce("shipped_at", "ready_at")
     due = Coalesce("ship_by", F("accepted_at") + timedelta(hours=hours))
     rows = (
         query.annotate(fulfilled_at=fulfilled_at, due=due)
