@@ -337,36 +337,18 @@ def _stock_rows(sku_ids: set[str]):
         return cursor.fetchall()
 
 
-class Cover(Mapping):
-    """A location's weeks of cover per SKU: available units over units sold
-    per week, where a SKU that did not sell counts as a year of cover.
+def weeks_of_cover(stock: dict[str, int], sales: dict, location_id: int) -> dict:
+    """Stock over weekly sales; a SKU that did not sell counts as a year of cover.
 
-    Each figure is computed when read, from the current stock, so that the
-    batch's reservations count and SKUs nobody reads cost nothing.
+    A batch computes it once for every stock level it read, and again for a
+    SKU whose units it reserves: a dict lookup in the stock balance criterion
+    costs less than computing each figure when read.
     """
-
-    __slots__ = ("location_id", "stock", "sales")
-
-    def __init__(self, location_id: int, stock: dict[str, int], sales: dict) -> None:
-        self.location_id = location_id
-        self.stock = stock
-        self.sales = sales
-
-    def __getitem__(self, sku: str) -> float:
-        units = self.stock[sku]
-        per_week = self.sales.get((self.location_id, sku), 0)
-        return units / per_week if per_week else 52.0
-
-    def get(self, sku: str, default=None):
-        if sku not in self.stock:
-            return default
-        return self[sku]
-
-    def __iter__(self):
-        return iter(self.stock)
-
-    def __len__(self) -> int:
-        return len(self.stock)
+    cover = {}
+    for sku, units in stock.items():
+        per_week = sales.get((location_id, sku), 0)
+        cover[sku] = units / per_week if per_week else 52.0
+    return cover
 
 
 class BatchStock:
@@ -392,18 +374,21 @@ class BatchStock:
                 available[location_id] = {sku_id: units}
                 lead_times[location_id] = {sku_id: lead_time}
         self.sales = weekly_sales(sku_ids, now)
-        # location id -> weeks of cover of its available units, per SKU
-        self.cover: dict[int, Cover] = {
-            location_id: Cover(location_id, stock, self.sales)
+        # location id -> SKU -> weeks of cover of its available units
+        self.cover: dict[int, dict[str, float]] = {
+            location_id: weeks_of_cover(stock, self.sales, location_id)
             for location_id, stock in self.available.items()
         }
 
     def reserve(self, location_id: int, quantities: dict[str, int]) -> None:
         """Subtract an offer's units, so later orders of the batch see them taken."""
         stock = self.available.setdefault(location_id, {})
-        self.cover.setdefault(location_id, Cover(location_id, stock, self.sales))
+        cover = self.cover.setdefault(location_id, {})
         for sku_id, quantity in quantities.items():
             stock[sku_id] = max(0, stock.get(sku_id, 0) - quantity)
+            cover.update(
+                weeks_of_cover({sku_id: stock[sku_id]}, self.sales, location_id)
+            )
 
     def candidates(self, order: OrderInput, facts: LocationFacts) -> list[Candidate]:
         """Return one Candidate per location, set up for the order's SKUs.
