@@ -71,8 +71,12 @@ def filter_excluded(
     states: list[CandidateState], context: RoutingContext, params: Mapping[str, Any]
 ) -> Rejections:
     excluded = context.excluded
+    if not excluded:
+        return []
     reason = m.message(m.EXCLUDED)
-    return [(state, reason) for state in states if state.location_id in excluded]
+    return [
+        (state, reason) for state in states if state.candidate.location_id in excluded
+    ]
 
 
 def filter_status(

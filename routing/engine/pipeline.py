@@ -131,11 +131,11 @@ def build_states(
             # Rounded to the metre so ties do not hinge on float noise.
             distance = round(2 * EARTH_RADIUS_KM * asin(min(1.0, sqrt(a))), 3)
 
-        stock = candidate.stock
+        stock_get = candidate.stock.get
         cover = []
         covered = 0
         for sku, ordered in sku_demand:
-            in_stock = stock.get(sku, 0)
+            in_stock = stock_get(sku, 0)
             if in_stock >= ordered:
                 in_stock = ordered
             elif in_stock < 0:
