@@ -3,6 +3,7 @@
 import logging
 
 from celery import shared_task
+from django.db import OperationalError
 
 from routing.inventory_tasks import inventory_sync_task  # noqa: F401
 from routing.services.assignments import assignments_expire_due
@@ -12,9 +13,20 @@ from routing.simulation_tasks import simulation_run_task  # noqa: F401
 logger = logging.getLogger(__name__)
 
 
-@shared_task
+# A batch is one transaction, so a deadlock or a lost connection rolls all of
+# it back; routing it again is safe because orders are routed once.
+ROUTE_RETRIES = 5
+
+
+@shared_task(
+    autoretry_for=(OperationalError,),
+    retry_backoff=True,
+    retry_backoff_max=300,
+    max_retries=ROUTE_RETRIES,
+)
 def orders_route_task(order_ids: list[int], source: str = "sync") -> dict:
-    """Route a batch of orders in one transaction; see `orders_route`."""
+    """Route a batch of orders in one transaction; see `orders_route`. A
+    database error such as a deadlock retries the batch with backoff."""
     return orders_route(order_ids=order_ids, triggered_by=source)
 
 
