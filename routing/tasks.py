@@ -13,8 +13,8 @@ from routing.simulation_tasks import simulation_run_task  # noqa: F401
 logger = logging.getLogger(__name__)
 
 
-# A batch is one transaction, so a deadlock or a lost connection rolls all of
-# it back; routing it again is safe because orders are routed once.
+# A batch is one transaction: a deadlock or a lost connection rolls all of it
+# back. Routing it again is safe, because orders are routed once.
 ROUTE_RETRIES = 5
 
 
