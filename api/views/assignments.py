@@ -49,7 +49,9 @@ class AssignmentActionView(ApiWriteView):
         assignment = assignment_for_user_or_404(request.user, pk=pk)
         data = {}
         if self.input_serializer is not None:
-            serializer = self.input_serializer(data=request.data)
+            serializer = self.input_serializer(
+                data=request.data, context={"assignment": assignment}
+            )
             serializer.is_valid(raise_exception=True)
             data = serializer.validated_data
         try:
