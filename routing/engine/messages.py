@@ -93,6 +93,7 @@ NO_POLICY = "no_policy"
 NO_LINES = "no_lines"
 POLICY_ERROR = "policy_error"
 MANUAL = "manual"
+NOT_ROUTABLE_NOW = "not_routable_now"
 
 # Notes on how `routing.engine.geo` placed an address. A note is one of the
 # *_SWAPPED messages, or one of the PLACED_* messages, whose `missing`
@@ -246,6 +247,10 @@ MESSAGES: Mapping[str, str] = {
     NO_LINES: gettext_noop("The order has no lines to route."),
     POLICY_ERROR: gettext_noop("Policy error: %(error)s"),
     MANUAL: gettext_noop("Assigned by hand by HQ."),
+    NOT_ROUTABLE_NOW: gettext_noop(
+        "VTEX no longer lets this order be fulfilled (see its status), so "
+        "the part was not routed again."
+    ),
     CUSTOMER_SWAPPED: gettext_noop(
         "Customer coordinates (%(latitude)s, %(longitude)s) lie outside Brazil but "
         "fit when swapped, so they were read as latitude %(longitude)s, longitude "

@@ -256,6 +256,8 @@ def order_reroute(
             | extra_exclusions
         )
         now = timezone.now()
+        if not order_is_routable(order):
+            return _reroute_refused(order, lines, excluded, triggered_by, user, now)
         engine_order = order_input(order, now, lines)
         facts = LocationFacts.load(now)
         stock = BatchStock({line.sku_id for line in engine_order.lines}, now)
@@ -275,6 +277,36 @@ def order_reroute(
         writer.case_set(order, status, decision.reason)
         writer.flush()
     return status
+
+
+def _reroute_refused(order, lines, excluded, triggered_by, user, now) -> str:
+    """Record that a part left by a store is not routed again because VTEX
+    no longer lets the order be fulfilled (invoiced, for instance), and put
+    the order in HQ's exception queue. A canceled order is left to
+    `order_cancel_release`."""
+    if order.status == "canceled":
+        return "skipped"
+    reason = messages.Message(messages.NOT_ROUTABLE_NOW)
+    writer = DecisionWriter(now)
+    writer.decision(
+        RoutingDecision(
+            order=order,
+            status="unroutable",
+            reason=reason.english(),
+            excluded_location_ids=sorted(excluded),
+            lines=[list(line) for line in lines],
+            triggered_by=triggered_by,
+            user=user,
+        )
+    )
+    writer.case_set(order, RoutingCase.Status.EXCEPTION, reason.english())
+    writer.flush()
+    logger.info(
+        "Order %s is %s at VTEX: its part was not routed again",
+        order.vtex_order_id,
+        order.status,
+    )
+    return RoutingCase.Status.EXCEPTION
 
 
 def order_assign_manually(
