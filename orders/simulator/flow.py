@@ -17,6 +17,9 @@ CANCEL = "cancel"
 CANCELED = "canceled"
 
 TERMINAL_STATUSES = frozenset({INVOICED, CANCELED})
+# Statuses an order leaves only when the seller acts: start-handling moves it
+# from ready-for-handling to handling, the invoice from handling to invoiced.
+SELLER_MOVES = frozenset({READY_FOR_HANDLING, HANDLING})
 
 FULFILLED = (
     ORDER_CREATED,

@@ -1,9 +1,9 @@
 """Live traffic: new orders at a steady rate, and open orders moving along.
 
 Every tick the generator creates the orders due at the configured rate and
-advances randomly chosen open orders by one status. Each new order has about
-five steps ahead of it, so advancing five orders per new order keeps the
-number of open orders roughly steady.
+advances randomly chosen open orders by one status. Orders in
+ready-for-handling or handling wait for the seller (Ponte's start-handling
+call and invoice), as VTEX's do, so the generator leaves them alone.
 """
 
 import logging
@@ -62,7 +62,7 @@ class OrderGenerator:
         self._advance_credit += per_tick * ADVANCES_PER_NEW_ORDER
         due = int(self._advance_credit)
         self._advance_credit -= due
-        open_ids = self.simulator.open_order_ids()
+        open_ids = self.simulator.buyer_side_order_ids()
         for order_id in self._rng.sample(open_ids, min(due, len(open_ids))):
             try:
                 self.simulator.advance_order(order_id)

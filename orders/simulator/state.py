@@ -319,6 +319,17 @@ class VtexSimulator:
                 if record.can_advance
             ]
 
+    def buyer_side_order_ids(self) -> list[str]:
+        """Open orders whose next move is VTEX's or the buyer's: not those in
+        ready-for-handling or handling, which wait for the seller's
+        start-handling call or invoice, as in VTEX."""
+        with self._lock:
+            return [
+                record.order_id
+                for record in self._orders.values()
+                if record.can_advance and record.status not in flow.SELLER_MOVES
+            ]
+
     def stats(self) -> dict:
         with self._lock:
             by_status: dict[str, int] = {}
