@@ -15,7 +15,13 @@ from django.utils.translation import gettext, gettext_noop, ngettext
 from franchises.access import user_is_hq, visible_locations
 from franchises.models import Location
 from routing.candidate_rows import rows_unpack
-from routing.engine.messages import candidate_reason, translate_text
+from routing.engine.messages import (
+    STATUS_NOT_ALLOWED,
+    Message,
+    candidate_reason,
+    parse_message,
+    translate_text,
+)
 from routing.engine.types import SPLIT_SEARCH
 from routing.views import step_label
 
@@ -59,7 +65,44 @@ def localize_number(text: str) -> str:
 def row_reason(row: dict) -> str:
     """Return a stored candidate row's rejection reason, translated."""
     stored = row.get("reason") or row.get("rejected_reason")
+    found = _stored_message(stored)
+    if found is not None and found.code == STATUS_NOT_ALLOWED:
+        return _with_status_labels(found).render(gettext, number=localize_number)
     return candidate_reason(stored, gettext, localize_number)
+
+
+def location_status_label(code: str) -> str:
+    """Return the label of a `Location.status` value, or the value itself when
+    the model has no such status."""
+    labels = dict(Location.Status.choices)
+    return str(labels[code]) if code in labels else code
+
+
+def _stored_message(stored) -> Message | None:
+    """Rebuild a stored candidate reason ([code, params] or English text) as a
+    message, or return None when it is neither."""
+    if isinstance(stored, list):
+        try:
+            return Message.from_json(stored)
+        except (ValueError, KeyError, TypeError):
+            return None
+    if isinstance(stored, str) and stored:
+        return parse_message(stored)
+    return None
+
+
+def _with_status_labels(reason: Message) -> Message:
+    """Copy a STATUS_NOT_ALLOWED reason with its status codes as labels.
+
+    The engine stores the codes, and `allowed` as one text joined by ", ".
+    """
+    params = dict(reason.params)
+    params["status"] = location_status_label(str(params.get("status", "")))
+    allowed = str(params.get("allowed", ""))
+    params["allowed"] = ", ".join(
+        location_status_label(code) for code in allowed.split(", ") if code
+    )
+    return Message(reason.code, params)
 
 
 def decision_reason(decision) -> str:
