@@ -18,6 +18,7 @@ DEMO_RULES = (
     (Kind.QUARANTINED, "Documento em quarentena", 0, Severity.WARNING, None),
     (Kind.INVOICE_CNPJ_MISMATCH, "CNPJ da nota diferente", 0, Severity.CRITICAL, None),
     (Kind.WEBHOOK_FAILED, "Webhooks que falharam", 0, Severity.WARNING, None),
+    (Kind.VTEX_WRITEBACK_FAILED, "Envio à VTEX recusado", 0, Severity.CRITICAL, None),
 )  # fmt: skip
 
 

@@ -53,6 +53,10 @@ class SlaRule(TimeStampedModel):
             _("Invoice CNPJ differs from the location's"),
         )
         WEBHOOK_FAILED = "webhook_failed", _("Outbound webhook deliveries failed")
+        VTEX_WRITEBACK_FAILED = (
+            "vtex_writeback_failed",
+            _("VTEX refused a start-handling or invoice call"),
+        )
 
     kind = models.CharField(_("kind"), max_length=30, choices=Kind.choices)
     name = models.CharField(_("name"), max_length=200)

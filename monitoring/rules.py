@@ -496,6 +496,39 @@ def webhook_failed(rule: SlaRule, context: Context) -> list[Finding]:
     ]
 
 
+def orders_with_failed_writeback(rule: SlaRule, context: Context) -> QuerySet:
+    """Orders with a start-handling or invoice call to VTEX that failed after
+    every retry (`orders.VtexOutboxCall`). Sending it again from the admin
+    clears the condition."""
+    from orders.models import VtexOutboxCall
+
+    failed = VtexOutboxCall.objects.filter(
+        order_id=OuterRef("pk"), status=VtexOutboxCall.Status.FAILED
+    )
+    queryset = Order.objects.filter(Exists(failed))
+    if rule.sales_channel:
+        queryset = queryset.filter(sales_channel=rule.sales_channel)
+    return queryset
+
+
+def vtex_writeback_failed(rule: SlaRule, context: Context) -> list[Finding]:
+    rows = _new_orders(rule, orders_with_failed_writeback(rule, context)).values(
+        "pk", "vtex_order_id", "status"
+    )[:MAX_FINDINGS]
+    return _order_findings(
+        rows,
+        lambda row: (
+            _(
+                "VTEX did not accept a start-handling or invoice call for order "
+                "%(order)s after every retry (the order is %(status)s at VTEX). "
+                "Check the order at VTEX, then send the call again from the "
+                "VTEX write-back log."
+            )
+            % {"order": row["vtex_order_id"], "status": row["status"]}
+        ),
+    )
+
+
 def in_business_hours(rule: SlaRule, moment: datetime) -> bool:
     """Return whether a moment (in the server's time zone) is in the rule's hours."""
     if rule.business_days and moment.weekday() not in rule.business_days:
@@ -695,6 +728,11 @@ RULES: dict[str, RuleKind] = {
     # One subject per webhook subscription, far fewer than MAX_FINDINGS.
     Kind.WEBHOOK_FAILED: RuleKind(
         webhook_failed, pgettext_lazy("threshold unit", "unused")
+    ),
+    Kind.VTEX_WRITEBACK_FAILED: RuleKind(
+        vtex_writeback_failed,
+        pgettext_lazy("threshold unit", "unused"),
+        condition_met=_order_condition_met(orders_with_failed_writeback),
     ),
 }
 

@@ -9,6 +9,7 @@ pages allow no add, change or delete, even to superusers. HQ users (as
 from django.contrib import admin
 from django.utils.html import format_html
 from django.utils.translation import gettext_lazy as _
+from django.utils.translation import ngettext
 
 from franchises.access import user_is_hq
 from orders.models import (
@@ -21,6 +22,7 @@ from orders.models import (
     OrderStatusChange,
     OrderTotal,
     QuarantinedDocument,
+    VtexOutboxCall,
 )
 from orders.templatetags.orders_display import brl, pretty_json, vtex_status_label
 
@@ -345,3 +347,59 @@ class HookNotificationAdmin(ViewOnlyAdmin):
     @admin.display(description=_("payload"))
     def payload_document(self, notification: HookNotification) -> str:
         return preformatted(notification.payload)
+
+
+@admin.register(VtexOutboxCall)
+class VtexOutboxCallAdmin(ViewOnlyAdmin):
+    """The VTEX write-back log: start-handling and invoice calls, with the
+    error of each failed one and an action that sends failed ones again."""
+
+    list_display = (
+        "kind",
+        "order",
+        "status",
+        "attempts",
+        "short_error",
+        "next_attempt_at",
+        "sent_at",
+    )
+    list_filter = ("status", "kind")
+    search_fields = ("order__vtex_order_id", "idempotency_key")
+    list_select_related = ("order",)
+    actions = ["send_again"]
+    fields = (
+        "kind",
+        "order",
+        "status",
+        "attempts",
+        "path",
+        "body_document",
+        "idempotency_key",
+        "last_error",
+        "next_attempt_at",
+        "sent_at",
+    )
+    readonly_fields = fields
+
+    @admin.display(description=_("last error"))
+    def short_error(self, call: VtexOutboxCall) -> str:
+        return call.last_error[:120]
+
+    @admin.display(description=_("body"))
+    def body_document(self, call: VtexOutboxCall) -> str:
+        return preformatted(call.body)
+
+    @admin.action(description=_("Send the selected failed calls again"))
+    def send_again(self, request, queryset):
+        from orders.services.outbox import outbox_calls_resend
+
+        queued = outbox_calls_resend(call_ids=queryset.values_list("pk", flat=True))
+        self.message_user(
+            request,
+            ngettext(
+                "%(count)d failed call queued again.",
+                "%(count)d failed calls queued again.",
+                queued,
+            )
+            % {"count": queued},
+        )

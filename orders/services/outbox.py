@@ -104,6 +104,32 @@ def _failed(call: VtexOutboxCall, error: str, *, permanent: bool = False) -> str
     return status
 
 
+def outbox_calls_resend(*, call_ids) -> int:
+    """Queue failed calls again, from their first attempt, after HQ checked
+    the order at VTEX. Calls in any other status are left alone. Returns how
+    many were queued."""
+    now = timezone.now()
+    failed = list(
+        VtexOutboxCall.objects.filter(
+            pk__in=list(call_ids), status=VtexOutboxCall.Status.FAILED
+        ).values_list("pk", flat=True)
+    )
+    if not failed:
+        return 0
+    VtexOutboxCall.objects.filter(
+        pk__in=failed, status=VtexOutboxCall.Status.FAILED
+    ).update(
+        status=VtexOutboxCall.Status.PENDING,
+        attempts=0,
+        next_attempt_at=now,
+        updated_at=now,
+    )
+    for call_id in failed:
+        transaction.on_commit(lambda call_id=call_id: _send_enqueue(call_id))
+    logger.info("Queued %d failed VTEX calls again", len(failed))
+    return len(failed)
+
+
 def outbox_due_ids(*, limit: int = 200) -> list[int]:
     now = timezone.now()
     VtexOutboxCall.objects.filter(

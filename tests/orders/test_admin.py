@@ -4,7 +4,7 @@ import pytest
 from django.contrib import admin
 from django.urls import reverse
 
-from orders.models import Order, OrderItem, QuarantinedDocument
+from orders.models import Order, OrderItem, QuarantinedDocument, VtexOutboxCall
 from tests.factories import UserFactory
 from tests.orders.factories import (
     HookNotificationFactory,
@@ -42,6 +42,13 @@ def one_of_each(store_a):
     order = order_with_details(linked_to=[store_a])
     QuarantinedDocumentFactory()
     HookNotificationFactory(vtex_order_id=order.vtex_order_id)
+    VtexOutboxCall.objects.create(
+        kind=VtexOutboxCall.Kind.START_HANDLING,
+        order=order,
+        path=f"/api/oms/pvt/orders/{order.vtex_order_id}/start-handling",
+        idempotency_key=f"start_handling:{order.vtex_order_id}",
+        next_attempt_at=order.last_change,
+    )
     return order
 
 
@@ -58,6 +65,7 @@ def test_every_orders_model_is_registered():
         "OrderStatusChange",
         "QuarantinedDocument",
         "HookNotification",
+        "VtexOutboxCall",
     }
 
 
