@@ -88,7 +88,7 @@ class SlaRuleAdmin(HqEditableAdmin):
 
     @admin.display(description=_("unit"))
     def threshold_unit(self, rule: SlaRule) -> str:
-        return RULES[rule.kind].unit
+        return RULES[rule.kind].unit.for_count(rule.threshold)
 
 
 class ReadOnlyAdmin(ViewOnlyAdmin):

@@ -19,7 +19,7 @@ from django.db.models import Count, Exists, F, OuterRef, Q, QuerySet
 from django.db.models.functions import Substr
 from django.utils.functional import Promise
 from django.utils.translation import gettext as _
-from django.utils.translation import pgettext_lazy
+from django.utils.translation import npgettext_lazy
 
 from monitoring.models import Alert, SlaRule, SyncCheck
 from orders.models import TERMINAL_STATUSES, Order, OrderItem, QuarantinedDocument
@@ -77,10 +77,30 @@ class Context:
     latest_checks: list[SyncCheck]
 
 
+class ThresholdUnit:
+    """The unit of a rule kind's threshold, translated when shown.
+
+    `label` comes from `npgettext_lazy` with the number key "count", so
+    `for_count` picks the form that agrees with a threshold in the active
+    language. `str()` gives the plural, for a label without a number.
+    """
+
+    def __init__(self, label: Promise) -> None:
+        self.label = label
+
+    def for_count(self, count: int) -> str:
+        # The templates hold no placeholder: the count picks the form only.
+        return self.label % {"count": count}
+
+    def __str__(self) -> str:
+        # Two takes the plural form in both English and Portuguese.
+        return self.for_count(2)
+
+
 @dataclass(frozen=True)
 class RuleKind:
     finder: Callable[[SlaRule, Context], list[Finding]]
-    unit: str | Promise
+    unit: ThresholdUnit
     # Kinds that read only the stored sync checks, never orders.
     integration: bool = False
     # Builds an expression on `Alert` that is true while the alert's subject
@@ -663,75 +683,98 @@ def feed_backlog(rule: SlaRule, context: Context) -> list[Finding]:
 RULES: dict[str, RuleKind] = {
     Kind.OFFER_NOT_ACCEPTED: RuleKind(
         offer_not_accepted,
-        pgettext_lazy("threshold unit", "minutes"),
+        ThresholdUnit(npgettext_lazy("threshold unit", "minute", "minutes", "count")),
         condition_met=_assignment_condition_met(late_offers),
     ),
     Kind.NOT_FULFILLED: RuleKind(
         not_fulfilled,
-        pgettext_lazy(
-            "threshold unit", "hours after acceptance, for parts without a ship-by time"
+        ThresholdUnit(
+            npgettext_lazy(
+                "threshold unit",
+                "hour after acceptance, for parts without a ship-by time",
+                "hours after acceptance, for parts without a ship-by time",
+                "count",
+            )
         ),
         condition_met=_assignment_condition_met(past_ship_by),
     ),
     Kind.DELIVERY_DATE_PASSED: RuleKind(
         delivery_date_passed,
-        pgettext_lazy("threshold unit", "hours of grace"),
+        ThresholdUnit(
+            npgettext_lazy("threshold unit", "hour of grace", "hours of grace", "count")
+        ),
         condition_met=_assignment_condition_met(past_promised_delivery),
     ),
     Kind.STUCK_VTEX_STATUS: RuleKind(
         stuck_vtex_status,
-        pgettext_lazy("threshold unit", "hours"),
+        ThresholdUnit(npgettext_lazy("threshold unit", "hour", "hours", "count")),
         condition_met=_order_condition_met(stuck_orders),
     ),
     Kind.STUCK_ASSIGNMENT_STATE: RuleKind(
         stuck_assignment_state,
-        pgettext_lazy("threshold unit", "hours"),
+        ThresholdUnit(npgettext_lazy("threshold unit", "hour", "hours", "count")),
         condition_met=_assignment_condition_met(stuck_assignments),
     ),
     Kind.STATUS_MISMATCH: RuleKind(
         status_mismatch,
-        pgettext_lazy("threshold unit", "minutes of grace"),
+        ThresholdUnit(
+            npgettext_lazy(
+                "threshold unit", "minute of grace", "minutes of grace", "count"
+            )
+        ),
         condition_met=_assignment_condition_met(mismatched_statuses),
     ),
     Kind.NO_ORDER_SYNCED: RuleKind(
-        no_order_synced, pgettext_lazy("threshold unit", "minutes")
+        no_order_synced,
+        ThresholdUnit(npgettext_lazy("threshold unit", "minute", "minutes", "count")),
     ),
     Kind.HOOK_CONFIG: RuleKind(
-        hook_config, pgettext_lazy("threshold unit", "unused"), integration=True
+        hook_config,
+        ThresholdUnit(npgettext_lazy("threshold unit", "unused", "unused", "count")),
+        integration=True,
     ),
     Kind.FEED_CONFIG: RuleKind(
-        feed_config, pgettext_lazy("threshold unit", "unused"), integration=True
+        feed_config,
+        ThresholdUnit(npgettext_lazy("threshold unit", "unused", "unused", "count")),
+        integration=True,
     ),
     Kind.FEED_BACKLOG: RuleKind(
-        feed_backlog, pgettext_lazy("threshold unit", "messages"), integration=True
+        feed_backlog,
+        ThresholdUnit(npgettext_lazy("threshold unit", "message", "messages", "count")),
+        integration=True,
     ),
     Kind.UNROUTABLE: RuleKind(
         unroutable,
-        pgettext_lazy("threshold unit", "unused"),
+        ThresholdUnit(npgettext_lazy("threshold unit", "unused", "unused", "count")),
         condition_met=unroutable_condition_met,
     ),
     Kind.TOTALS_MISMATCH: RuleKind(
         totals_mismatch,
-        pgettext_lazy("threshold unit", "cents of tolerance"),
+        ThresholdUnit(
+            npgettext_lazy(
+                "threshold unit", "cent of tolerance", "cents of tolerance", "count"
+            )
+        ),
         condition_met=_order_condition_met(orders_not_adding_up),
     ),
     Kind.QUARANTINED: RuleKind(
         quarantined,
-        pgettext_lazy("threshold unit", "unused"),
+        ThresholdUnit(npgettext_lazy("threshold unit", "unused", "unused", "count")),
         condition_met=quarantined_condition_met,
     ),
     Kind.INVOICE_CNPJ_MISMATCH: RuleKind(
         invoice_cnpj_mismatch,
-        pgettext_lazy("threshold unit", "unused"),
+        ThresholdUnit(npgettext_lazy("threshold unit", "unused", "unused", "count")),
         condition_met=_assignment_condition_met(foreign_invoices),
     ),
     # One subject per webhook subscription, far fewer than MAX_FINDINGS.
     Kind.WEBHOOK_FAILED: RuleKind(
-        webhook_failed, pgettext_lazy("threshold unit", "unused")
+        webhook_failed,
+        ThresholdUnit(npgettext_lazy("threshold unit", "unused", "unused", "count")),
     ),
     Kind.VTEX_WRITEBACK_FAILED: RuleKind(
         vtex_writeback_failed,
-        pgettext_lazy("threshold unit", "unused"),
+        ThresholdUnit(npgettext_lazy("threshold unit", "unused", "unused", "count")),
         condition_met=_order_condition_met(orders_with_failed_writeback),
     ),
 }

@@ -7,10 +7,11 @@ from datetime import UTC, datetime, timedelta
 
 import pytest
 from django.urls import reverse
-from django.utils import timezone
+from django.utils import timezone, translation
 from django.utils.translation import trans_real
 
 from monitoring.models import Alert, SlaRule
+from monitoring.rules import RULES
 from routing.models import Assignment
 from tests.i18n import pt_br
 from tests.monitoring.conftest import make_assignment, make_rule
@@ -174,3 +175,43 @@ def test_catalog_has_no_feminine_ponte():
 
     assert texts
     assert [text for text in texts if feminine.search(text)] == []
+
+
+# SLA rule thresholds: the unit agrees with the threshold.
+
+
+@pytest.mark.parametrize(
+    ("threshold", "unit"),
+    [
+        (0, "centavo de tolerância"),
+        (1, "centavo de tolerância"),
+        (2, "centavos de tolerância"),
+    ],
+)
+def test_rule_unit_agrees_with_threshold(threshold, unit):
+    kind = RULES[SlaRule.Kind.TOTALS_MISMATCH]
+
+    with translation.override("pt-br"):
+        assert kind.unit.for_count(threshold) == unit
+
+
+def test_rule_unit_in_english():
+    kind = RULES[SlaRule.Kind.OFFER_NOT_ACCEPTED]
+
+    with translation.override("en"):
+        assert kind.unit.for_count(1) == "minute"
+        assert kind.unit.for_count(0) == "minutes"
+        assert str(kind.unit) == "minutes"
+
+
+def test_rule_list_shows_singular_unit(admin_client):
+    make_rule(SlaRule.Kind.TOTALS_MISMATCH, threshold=1)
+    make_rule(SlaRule.Kind.OFFER_NOT_ACCEPTED, threshold=30)
+
+    content = admin_client.get(
+        reverse("admin:monitoring_slarule_changelist")
+    ).content.decode()
+
+    assert '<td class="field-threshold_unit">centavo de tolerância</td>' in content
+    assert '<td class="field-threshold_unit">minutos</td>' in content
+    assert "centavos de tolerância" not in content
