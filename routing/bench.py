@@ -103,7 +103,7 @@ class Pass:
     # Wall-clock time of each batch up to its commit, less the router's
     # measuring overhead.
     batch_ms: list[float] = field(default_factory=list)
-    # Time the receivers of `assignment_moved` took after each batch's commit.
+    # Time the receivers of `assignments_moved` took after each batch's commit.
     after_commit_ms: list[float] = field(default_factory=list)
     # (order, decision, chosen candidates by location id) per routed call.
     decisions: list[tuple[OrderInput, Decision, dict[int, Candidate]]] = field(
@@ -435,7 +435,7 @@ def _routing_pass(order_ids: list[int], make_router) -> Pass:
     commit. That rest covers locking the orders, loading the location facts,
     stock and sales, writing every row in bulk, and the commit. So the times of a
     batch's orders add up to the batch's wall-clock time up to its commit.
-    The receivers of `assignment_moved`, which run after the commit, are
+    The receivers of `assignments_moved`, which run after the commit, are
     timed per batch on their own (`after_commit_ms`).
 
     The router is swapped by patching `routing.services.routing.route` for the
@@ -577,7 +577,7 @@ def _quality(record: Pass, basis: set[int], orders: int) -> dict:
 
 
 def _promise_met(order, decision: Decision, picked: dict) -> bool:
-    """Whether every part of a routed order is projected ready by its
+    """Return whether every part of a routed order is projected ready by its
     ship-by time, as the simulation report counts it."""
     ready_times: dict = {}
     return all(
@@ -627,13 +627,13 @@ def routing_bench_report(result: dict) -> str:
         f"- Machine: {_machine()}",
         f"- Data: {result['orders']} delivery orders of 1–5 SKUs, "
         f"{result['locations']} bench locations ({result['candidates_per_order']} "
-        f"candidates per order), seed {result['seed']}, routed and stored in "
-        f"batches of {result['route_batch']} orders (median batch "
-        f"{_ms(result['batch_ms']['median_ms'])} ms), "
-        f"Django DEBUG {'on' if result['debug'] else 'off'}, 1-minute load "
-        f"average {result['load_average'][0]} at the start and "
-        f"{result['load_average'][1]} at the end",
-        f"- Receivers of `assignment_moved` after each commit (not included): "
+        f"candidates per order), seed {result['seed']}. Orders were routed and "
+        f"stored in batches of {result['route_batch']} orders (median batch "
+        f"{_ms(result['batch_ms']['median_ms'])} ms) with Django DEBUG "
+        f"{'on' if result['debug'] else 'off'}. The 1-minute load average was "
+        f"{result['load_average'][0]} at the start and "
+        f"{result['load_average'][1]} at the end.",
+        f"- Receivers of `assignments_moved` after each commit (not included): "
         f"median {_ms(result['after_commit_ms']['median_ms'])} ms per batch",
         "- Time per stored decision: the order's own decision time (candidates "
         "from the batch's stock, the router) plus an equal share of the rest of "
