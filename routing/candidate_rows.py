@@ -31,8 +31,10 @@ import math
 import sys
 from array import array
 from collections.abc import Iterable, Sequence
-from operator import attrgetter
 from typing import Any
+
+from routing.engine.explain import TABLE_COLUMNS, CandidateTable
+from routing.engine.types import CandidateResult
 
 # Columns of the rows of the earlier `packed` form.
 COLUMNS = (
@@ -63,41 +65,66 @@ DEFAULTS: dict[str, Any] = {
 
 def rows_pack(results: Iterable) -> list[dict]:
     """Return the stored form of a decision's `CandidateResult`s, in order:
-    the chosen ones, then the others in columns."""
+    the chosen ones, then the others in columns.
+
+    A `CandidateTable` is packed from its columns, without making its rows.
+    """
+    if isinstance(results, CandidateTable):
+        return _table_pack(results.columns)
     chosen = []
     others = []
     for result in results:
         (chosen if result.chosen else others).append(result)
     stored = [_chosen_row(result) for result in chosen]
     if others:
+        stored.append(
+            {
+                "location_id": None,
+                "columnar": _columns(
+                    {
+                        name: [getattr(result, name) for result in others]
+                        for name in TABLE_COLUMNS
+                    }
+                ),
+            }
+        )
+    return stored
+
+
+def _table_pack(columns: dict[str, list]) -> list[dict]:
+    """Pack a table's columns: the chosen rows come first in table order."""
+    flags = columns["chosen"]
+    count = flags.index(False) if False in flags else len(flags)
+    stored = [
+        _chosen_row(CandidateResult(*values))
+        for values in zip(
+            *(columns[name][:count] for name in TABLE_COLUMNS), strict=True
+        )
+    ]
+    if count < len(flags):
+        others = {name: values[count:] for name, values in columns.items()}
         stored.append({"location_id": None, "columnar": _columns(others)})
     return stored
 
 
-_LOCATION_ID = attrgetter("location_id")
-_CODE = attrgetter("code")
-_DISTANCE = attrgetter("distance_km")
-_COVERAGE = attrgetter("coverage")
-_CAPACITY = attrgetter("capacity_left")
-_REJECTED_BY = attrgetter("rejected_by")
-_MESSAGE = attrgetter("rejected_message")
-_TOTAL = attrgetter("total_score")
 NAN = math.nan
 
 
-def _columns(results: list) -> dict:
+def _columns(values: dict[str, list]) -> dict:
+    """Encode the other candidates' columns (lists named as in
+    `TABLE_COLUMNS`)."""
     steps: dict[str, int] = {}
     rejected_by = [
         -1 if step is None else steps.setdefault(step, len(steps))
-        for step in map(_REJECTED_BY, results)
+        for step in values["rejected_by"]
     ]
     reason_list: list = []
     # Filters share one Message among candidates with the same reason, so
-    # each distinct object is stored once. The results hold their messages,
+    # each distinct object is stored once. The columns hold their messages,
     # so no id is reused meanwhile.
     by_object: dict[int, int] = {}
     reason_positions = []
-    for message in map(_MESSAGE, results):
+    for message in values["rejected_message"]:
         if message is None:
             reason_positions.append(-1)
             continue
@@ -106,28 +133,34 @@ def _columns(results: list) -> dict:
             position = by_object[id(message)] = len(reason_list)
             reason_list.append(message.to_json())
         reason_positions.append(position)
-    finalists = [result for result in results if result.rejected_by is None]
+    finalist_scores = [
+        scores
+        for scores, step in zip(values["scores"], values["rejected_by"], strict=True)
+        if step is None
+    ]
     criteria: dict[str, int] = {}
-    for result in finalists:
-        for name in result.scores:
+    for scores in finalist_scores:
+        for name in scores:
             criteria.setdefault(name, len(criteria))
-    scores = [result.scores.get(name, NAN) for result in finalists for name in criteria]
+    flat_scores = [
+        scores.get(name, NAN) for scores in finalist_scores for name in criteria
+    ]
     return {
-        "count": len(results),
-        "location_id": _encode(ID, map(_LOCATION_ID, results)),
-        "code": list(map(_CODE, results)),
+        "count": len(rejected_by),
+        "location_id": _encode(ID, values["location_id"]),
+        "code": list(values["code"]),
         "distance_km": _encode(
-            "d", [NAN if value is None else value for value in map(_DISTANCE, results)]
+            "d", [NAN if value is None else value for value in values["distance_km"]]
         ),
-        "coverage": _encode("f", map(_COVERAGE, results)),
+        "coverage": _encode("f", values["coverage"]),
         "capacity_left": _encode(
-            "q", [-1 if value is None else value for value in map(_CAPACITY, results)]
+            "q", [-1 if value is None else value for value in values["capacity_left"]]
         ),
         "rejected_by": _encode("i", rejected_by),
         "reason": _encode("i", reason_positions),
-        "total_score": _encode("f", map(_TOTAL, results)),
+        "total_score": _encode("f", values["total_score"]),
         "criteria": list(criteria),
-        "scores": _encode("f", scores),
+        "scores": _encode("f", flat_scores),
         "steps": list(steps),
         "reasons": reason_list,
     }

@@ -1,5 +1,7 @@
 """Turn the evaluation and search results into a `Decision` with its reasons."""
 
+from collections.abc import Sequence
+
 from routing.engine import messages as m
 from routing.engine.pipeline import Evaluation
 from routing.engine.search import (
@@ -52,13 +54,76 @@ def capacity_left(candidate: Candidate) -> int | None:
     return max(min(room), 0)
 
 
+# Columns of a CandidateTable, in CandidateResult's field order.
+TABLE_COLUMNS = (
+    "location_id",
+    "code",
+    "distance_km",
+    "coverage",
+    "capacity_left",
+    "scores",
+    "total_score",
+    "rejected_by",
+    "rejected_message",
+    "finalist",
+    "chosen",
+)
+
+
+class CandidateTable(Sequence):
+    """A decision's candidate table: one `CandidateResult` per candidate, in
+    table order (see `candidate_table`).
+
+    The table keeps its values by column, taken when it is built, and makes
+    the `CandidateResult` rows on first read: storing a decision reads only
+    the columns (`columns`), and pages read the stored form. A table equals
+    any sequence of the same rows.
+    """
+
+    __slots__ = ("columns", "_rows")
+    __hash__ = None  # type: ignore[assignment]
+
+    def __init__(self, columns: dict[str, list]) -> None:
+        self.columns = columns
+        self._rows: tuple[CandidateResult, ...] | None = None
+
+    def _built(self) -> tuple[CandidateResult, ...]:
+        if self._rows is None:
+            values = [self.columns[name] for name in TABLE_COLUMNS]
+            rows = zip(*values, strict=True)
+            self._rows = tuple(CandidateResult(*row) for row in rows)
+        return self._rows
+
+    def __getitem__(self, index):
+        return self._built()[index]
+
+    def __len__(self) -> int:
+        return len(self.columns["location_id"])
+
+    def __iter__(self):
+        return iter(self._built())
+
+    def __eq__(self, other: object) -> bool:
+        if isinstance(other, Sequence) and not isinstance(other, str):
+            return tuple(self) == tuple(other)
+        return NotImplemented
+
+    def __repr__(self) -> str:
+        return f"CandidateTable({list(self._built())!r})"
+
+
 def candidate_table(
     evaluation: Evaluation, chosen: set[int], total_units: int
-) -> tuple[CandidateResult, ...]:
+) -> CandidateTable:
     """Build one row per candidate: the chosen, then the other finalists by
-    rank, then the rejected by the position of the step that removed them."""
+    rank, then the rejected by the position of the step that removed them.
+
+    Every value is read now, so later changes to the candidates (a routing
+    batch reuses them for its next order) do not reach the table.
+    """
     positions = {planned.spec.name: i for i, planned in enumerate(evaluation.filters)}
     unknown_position = len(positions)
+    no_scores: dict[str, float] = {}
     keyed = []
     for state in evaluation.states:
         candidate = state.candidate
@@ -78,7 +143,7 @@ def candidate_table(
                 location_id,
             )
         else:
-            total, scores = 0.0, {}
+            total, scores = 0.0, no_scores
             position = positions.get(rejected_by, unknown_position)
             key = (2, position, 0.0, candidate.code, location_id)
         # capacity_left, inlined: this runs for every candidate.
@@ -98,22 +163,38 @@ def candidate_table(
                 ),
                 0,
             )
-        row = CandidateResult(
-            location_id,
-            candidate.code,
-            distance,
-            state.covered_units / total_units,
-            room,
-            scores,
-            total,
-            rejected_by,
-            state.rejected_reason,
-            finalist,
-            is_chosen,
+        keyed.append(
+            (
+                key,
+                (
+                    location_id,
+                    candidate.code,
+                    distance,
+                    state.covered_units / total_units,
+                    room,
+                    scores,
+                    total,
+                    rejected_by,
+                    state.rejected_reason,
+                    finalist,
+                    is_chosen,
+                ),
+            )
         )
-        keyed.append((key, row))
-    keyed.sort(key=lambda pair: pair[0])
-    return tuple(row for _key, row in keyed)
+    keyed.sort(key=_first)
+    if not keyed:
+        return CandidateTable({name: [] for name in TABLE_COLUMNS})
+    columns = zip(*(row for _key, row in keyed), strict=True)
+    return CandidateTable(
+        {
+            name: list(values)
+            for name, values in zip(TABLE_COLUMNS, columns, strict=True)
+        }
+    )
+
+
+def _first(pair: tuple) -> tuple:
+    return pair[0]
 
 
 def parts_of(option: Option) -> tuple[Part, ...]:

@@ -5,7 +5,7 @@ engine treats as read-only) and outputs are dataclasses, so the engine needs no
 database and the same inputs always give the same `Decision`.
 """
 
-from collections.abc import Mapping
+from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, field
 from datetime import datetime
 from decimal import Decimal
@@ -197,7 +197,7 @@ class Decision:
 
     status: str
     parts: tuple[Part, ...]
-    candidates: tuple[CandidateResult, ...]
+    candidates: Sequence[CandidateResult]
     deciding_step: str
     reason: str
     notes: tuple[str, ...] = ()
