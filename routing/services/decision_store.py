@@ -7,19 +7,16 @@ cases. `flush` writes each kind with one bulk statement and must run inside
 the caller's transaction.
 """
 
-import threading
 from collections import defaultdict
-from concurrent.futures import Future, ThreadPoolExecutor
 from dataclasses import dataclass
 from datetime import datetime, timedelta
 from decimal import Decimal
 
-from django.db import connection, models, transaction
+from django.db import connection, transaction
 from django.db.models import Q, Value
 from django.utils import timezone
 
 from orders.models import Order, OrderLocation
-from routing.fields import encode
 from routing.models import (
     Assignment,
     AssignmentEvent,
@@ -61,16 +58,9 @@ class DecisionWriter:
         self.offers: list[_Offer] = []
         self.new_cases: list[RoutingCase] = []
         self.case_updates: dict[int, tuple[str, str]] = {}
-        # id of a collected decision -> its candidate table being encoded
-        self.encoded: dict[int, Future] = {}
 
     def decision(self, record: RoutingDecision) -> RoutingDecision:
-        """Collect a decision, and start encoding its candidate table on the
-        encoder thread, which compresses it while the next order is
-        decided."""
         self.records.append(record)
-        if record.candidates:
-            self.encoded[id(record)] = _encoder().submit(encode, record.candidates)
         return record
 
     def offer(
@@ -101,7 +91,7 @@ class DecisionWriter:
         the assignments created. Must run inside a transaction."""
         if not transaction.get_connection().in_atomic_block:
             raise RuntimeError("DecisionWriter.flush must run inside a transaction")
-        _decisions_insert(self.records, self.encoded)
+        _decisions_insert(self.records)
         assignments = self._assignments()
         self._reserve()
         RoutingCase.objects.bulk_create(self.new_cases, batch_size=INSERT_BATCH)
@@ -113,7 +103,7 @@ class DecisionWriter:
             ]
         )
         self.records, self.offers, self.new_cases = [], [], []
-        self.case_updates, self.encoded = {}, {}
+        self.case_updates = {}
         return assignments
 
     def _assignments(self) -> list[Assignment]:
@@ -243,46 +233,29 @@ class DecisionWriter:
         RoutingCase.objects.bulk_update(changed, ["status", "reason", "updated_at"])
 
 
-def _decisions_insert(records: list[RoutingDecision], encoded: dict) -> None:
+def _decisions_insert(records: list[RoutingDecision]) -> None:
     """Insert decision rows in bulk, sending each candidate table as its own
-    parameter: the compressed bytes `encoded` holds for it, or the table.
+    parameter.
 
     On PostgreSQL, Django 5.2 inserts literal rows through UNNEST of one array
     per column, which makes psycopg escape every element of each array. The
     tables go in as expressions instead, which makes Django use a plain
     multi-row VALUES list with one compressed table per parameter.
+
+    The tables are compressed here, in the routing thread. Compressing them on
+    a second thread while the next order was decided made routing slower:
+    encoding the JSON holds the interpreter lock, which the engine then waited
+    for.
     """
     field = RoutingDecision._meta.get_field("candidates")
-    as_bytes = models.BinaryField()
     tables = [record.candidates for record in records]
     for record in records:
-        future = encoded.get(id(record))
-        if future is not None:
-            record.candidates = Value(future.result(), output_field=as_bytes)
-        else:
-            record.candidates = Value(record.candidates, output_field=field)
+        record.candidates = Value(record.candidates, output_field=field)
     try:
         RoutingDecision.objects.bulk_create(records, batch_size=DECISION_BATCH)
     finally:
         for record, table in zip(records, tables, strict=True):
             record.candidates = table
-
-
-_ENCODER: ThreadPoolExecutor | None = None
-_ENCODER_LOCK = threading.Lock()
-
-
-def _encoder() -> ThreadPoolExecutor:
-    """One thread per process that encodes candidate tables. zlib releases
-    the interpreter lock while it compresses, so the compression runs on
-    another core while the routing thread decides the next order."""
-    global _ENCODER
-    with _ENCODER_LOCK:
-        if _ENCODER is None:
-            _ENCODER = ThreadPoolExecutor(
-                max_workers=1, thread_name_prefix="candidate-tables"
-            )
-        return _ENCODER
 
 
 def _reserved_add(added: list[tuple[int, int]], now: datetime) -> None:
