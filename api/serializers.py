@@ -17,8 +17,12 @@ from routing.models import (
     RoutingPolicy,
     SimulationRun,
 )
-from routing.services.assignments import INVOICE_NUMBER
-from routing.services.nfe import InvoiceError, invoice_value_check, nfe_key_check
+from routing.services.nfe import (
+    InvoiceError,
+    invoice_number_check,
+    invoice_value_check,
+    nfe_key_check,
+)
 
 # PostgreSQL `integer` columns.
 MAX_INT = 2_147_483_647
@@ -219,31 +223,23 @@ class InvoiceSerializer(serializers.Serializer):
     )
 
     def validate_invoice_number(self, value: str) -> str:
-        """Letters and digits only, as VTEX takes it; the same rule and
-        message as `routing.services.assignments.assignment_mark_invoiced`."""
-        value = value.strip()
-        if not INVOICE_NUMBER.match(value):
-            raise serializers.ValidationError(
-                _("Invalid invoice number %(value)r: use letters and digits only.")
-                % {"value": value},
-                code="invalid",
-            )
-        return value
+        """Check the number with the same rule and message as the store
+        pages (`routing.services.nfe.invoice_number_check`)."""
+        try:
+            return invoice_number_check(value)
+        except InvoiceError as error:
+            raise serializers.ValidationError(str(error), code="invalid") from None
 
     def validate_invoice_value(self, value):
-        """Greater than zero and within the part's range
-        (`routing.services.nfe.invoice_range`), when the assignment is known."""
-        if value <= 0:
-            raise serializers.ValidationError(
-                _("The invoice value must be greater than zero."), code="invalid"
+        """Check that the value is above zero and fits the part's range
+        (`routing.services.nfe.invoice_range`) of the assignment the view
+        passes in the context."""
+        try:
+            return invoice_value_check(
+                assignment=self.context["assignment"], value=value
             )
-        assignment = self.context.get("assignment")
-        if assignment is not None:
-            try:
-                invoice_value_check(assignment=assignment, value=value)
-            except InvoiceError as error:
-                raise serializers.ValidationError(str(error), code="invalid") from None
-        return value
+        except InvoiceError as error:
+            raise serializers.ValidationError(str(error), code="invalid") from None
 
     def validate_invoice_key(self, value: str) -> str:
         """Return the key upper-cased, or raise a field error with the first

@@ -8,14 +8,13 @@ from django.core.exceptions import ValidationError
 from django.utils.translation import gettext_lazy as _
 
 from routing.models import Assignment
-from routing.services.nfe import InvoiceError, nfe_key_check
+from routing.services.nfe import INVOICE_NUMBER, InvoiceError, nfe_key_check
 
 # An amount as a person in Brazil types it: "1.234,56", "1234,56", "1234.56",
 # "1.234" (thousands), with or without "R$".
 DOT_DECIMAL = re.compile(r"^\d+\.\d{1,2}$")
 COMMA_DECIMAL = re.compile(r"^(\d{1,3}(\.\d{3})+|\d+)(,\d{1,2})?$")
 
-INVOICE_NUMBER = re.compile(r"^[0-9A-Za-z]{1,50}$")
 MAX_AMOUNT = Decimal("999999999999.99")
 
 

@@ -14,7 +14,6 @@ it can no longer be invoiced or marked delivered.
 """
 
 import logging
-import re
 from collections.abc import Iterable
 from datetime import datetime
 from decimal import Decimal
@@ -30,6 +29,7 @@ from orders.services.outbox import order_invoice_enqueue, order_start_handling_e
 from routing.models import Assignment, AssignmentEvent, StockLevel
 from routing.services.nfe import (
     InvoiceError,
+    invoice_number_check,
     invoice_value_check,
     nfe_key_check,
     nfe_key_issuer_cnpj,
@@ -49,7 +49,6 @@ TRANSITIONS: dict[str, tuple[str, ...]] = {
     State.SHIPPED: (State.INVOICED,),
     State.INVOICED: (State.DELIVERED,),
 }
-INVOICE_NUMBER = re.compile(r"^[0-9A-Za-z]{1,50}$")
 # `Order.status` of an order VTEX canceled.
 ORDER_CANCELED = "canceled"
 # Parts that keep their state when VTEX cancels the order, because the goods
@@ -345,16 +344,9 @@ def assignment_mark_invoiced(
     the assignment for finance.
     """
     _raise_if_order_canceled(assignment, State.INVOICED)
-    invoice_number, invoice_key = invoice_number.strip(), invoice_key.strip()
-    if not INVOICE_NUMBER.match(invoice_number):
-        raise TransitionError(
-            _("Invalid invoice number %(value)r: use letters and digits only.")
-            % {"value": invoice_number}
-        )
-    if invoice_value <= 0:
-        raise TransitionError(_("The invoice value must be greater than zero."))
     try:
-        invoice_key = nfe_key_check(invoice_key)
+        invoice_number = invoice_number_check(invoice_number)
+        invoice_key = nfe_key_check(invoice_key.strip())
         invoice_value_check(assignment=assignment, value=invoice_value)
     except InvoiceError as error:
         raise TransitionError(str(error)) from None

@@ -47,6 +47,10 @@ INVOICE_TOLERANCE_SHARE = Decimal("0.01")
 MIN_INVOICE_TOLERANCE = Decimal("0.50")
 
 
+# An invoice number as VTEX takes it.
+INVOICE_NUMBER = re.compile(r"^[0-9A-Za-z]{1,50}$")
+
+
 class InvoiceError(ValueError):
     """Raised with a message for the store when an invoice is implausible."""
 
@@ -162,9 +166,23 @@ def invoice_range(*, assignment) -> InvoiceRange:
     )
 
 
+def invoice_number_check(number: str) -> str:
+    """Return the invoice number without surrounding spaces, or raise
+    InvoiceError unless it is 1 to 50 letters and digits, as VTEX takes it."""
+    number = number.strip()
+    if not INVOICE_NUMBER.match(number):
+        raise InvoiceError(
+            _("Invalid invoice number %(value)r: use letters and digits only.")
+            % {"value": number}
+        )
+    return number
+
+
 def invoice_value_check(*, assignment, value: Decimal) -> Decimal:
-    """Return the value when it fits `invoice_range`, or raise InvoiceError
-    with the accepted range."""
+    """Return the value when it is above zero and fits `invoice_range`, or
+    raise InvoiceError with the accepted range."""
+    if value <= 0:
+        raise InvoiceError(_("The invoice value must be greater than zero."))
     accepted = invoice_range(assignment=assignment)
     if accepted.low <= value <= accepted.high:
         return value
