@@ -94,8 +94,8 @@ def _assignments_record(moves) -> None:
     of the assignments."""
     from routing.models import Assignment
 
-    wanted = {events.ASSIGNMENT_EVENTS[to_state] for _pk, _from, to_state in moves}
-    if not events.subscriptions_for(wanted):
+    event_types = {events.ASSIGNMENT_EVENTS[to_state] for _pk, _from, to_state in moves}
+    if not events.subscriptions_for(event_types):
         return
     assignments = Assignment.objects.select_related("order", "location").in_bulk(
         [move[0] for move in moves]

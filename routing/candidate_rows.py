@@ -250,7 +250,16 @@ def _columnar_rows(columns: dict) -> list[dict]:
     reason = _decode("i", columns["reason"])
     rows = []
     finalist_index = 0
-    for location_id, code, distance, coverage, capacity, step, said, total in zip(
+    for (
+        location_id,
+        code,
+        distance,
+        coverage,
+        capacity,
+        step,
+        reason_position,
+        total,
+    ) in zip(
         _decode("q", columns["location_id"]),
         columns["code"],
         _decode("d", columns["distance_km"]),
@@ -271,7 +280,7 @@ def _columnar_rows(columns: dict) -> list[dict]:
         }
         if step >= 0:
             row["rejected_by"] = steps[step]
-            row["reason"] = reasons[said] if said >= 0 else None
+            row["reason"] = reasons[reason_position] if reason_position >= 0 else None
         else:
             start = finalist_index * len(criteria)
             finalist_index += 1

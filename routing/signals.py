@@ -29,7 +29,7 @@ def assignment_moved_on_commit(assignment_id: int, from_state: str, to_state: st
 
 def assignments_moved_on_commit(moves: list[tuple[int, str, str]]) -> None:
     """Send `assignments_moved` for many transitions once the transaction
-    commits; nothing for an empty list."""
+    commits. An empty list sends nothing."""
     from routing.models import Assignment
 
     if moves:

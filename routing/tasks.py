@@ -25,7 +25,7 @@ ROUTE_RETRIES = 5
     max_retries=ROUTE_RETRIES,
 )
 def orders_route_task(order_ids: list[int], source: str = "sync") -> dict:
-    """Route a batch of orders in one transaction; see `orders_route`. A
+    """Route a batch of orders in one transaction (see `orders_route`). A
     database error such as a deadlock retries the batch with backoff."""
     return orders_route(order_ids=order_ids, triggered_by=source)
 

@@ -314,8 +314,8 @@ def weekly_sales(sku_ids: set[str], now: datetime) -> dict[tuple[int, str], floa
 
 
 def _stock_rows(sku_ids: set[str]):
-    """(location id, SKU, units available, lead time in hours as a float) of
-    every stock level of the SKUs.
+    """Return (location id, SKU, units available, lead time in hours as a
+    float) for every stock level of the SKUs.
 
     A batch reads tens of thousands of rows, so the database computes the
     available units and the float lead time, and the rows skip the ORM's

@@ -32,8 +32,8 @@ from routing.signals import assignments_moved_on_commit
 INSERT_BATCH = 1000
 # Locations whose stock rows one locking SELECT reads.
 LOCATIONS_PER_LOCK = 200
-# Decisions per INSERT: each carries its compressed candidate table, some
-# 10 kB for 500 candidates in the routing benchmark.
+# Decisions per INSERT: each carries its compressed candidate table, about
+# 15 kB for 500 candidates in the routing benchmark.
 DECISION_BATCH = 100
 
 

@@ -257,7 +257,9 @@ def order_reroute(
         )
         now = timezone.now()
         if not order_is_routable(order):
-            return _reroute_refused(order, lines, excluded, triggered_by, user, now)
+            return _reroute_to_exception_queue(
+                order, lines, excluded, triggered_by, user, now
+            )
         engine_order = order_input(order, now, lines)
         facts = LocationFacts.load(now)
         stock = BatchStock({line.sku_id for line in engine_order.lines}, now)
@@ -279,7 +281,7 @@ def order_reroute(
     return status
 
 
-def _reroute_refused(order, lines, excluded, triggered_by, user, now) -> str:
+def _reroute_to_exception_queue(order, lines, excluded, triggered_by, user, now) -> str:
     """Record that a part left by a store is not routed again because VTEX
     no longer lets the order be fulfilled (invoiced, for instance), and put
     the order in HQ's exception queue. A canceled order is left to
@@ -509,7 +511,7 @@ def _manual_ship_by(order: Order, location_id: int, lines, now):
 
 
 def _km_per_day(engine_policy) -> float:
-    """The policy's transit speed: its meets_promise step's, else that
+    """Return the policy's transit speed: its meets_promise step's, else that
     parameter's default."""
     for step in engine_policy.steps if engine_policy is not None else ():
         if step.name == "meets_promise" and "km_per_day" in step.params:

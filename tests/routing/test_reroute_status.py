@@ -66,7 +66,7 @@ def test_not_routable_reason_in_portuguese():
     with translation.override("pt-br"):
         from routing.explanations import translate_reason
 
-        shown = translate_reason(english)
+        rendered = translate_reason(english)
 
-    assert shown == pt_br(NOT_ROUTABLE)
-    assert shown != english
+    assert rendered == pt_br(NOT_ROUTABLE)
+    assert rendered != english

@@ -63,7 +63,7 @@ def test_each_transition_sends_one_signal_after_commit(
 
 
 @pytest.mark.django_db
-def test_batch_sends_one_signal_for_its_offers_after_commit(
+def test_batch_sends_one_signal_after_commit(
     network, policy, django_capture_on_commit_callbacks
 ):
     order_ids = []
