@@ -657,8 +657,9 @@ def _performance_before(start: datetime) -> tuple[dict[int, float], dict[int, fl
 
 def _rejection_before(start: datetime) -> dict[int, float]:
     """Return each location's share of the offers made over the performance
-    window before `start` and answered by then that it rejected or let
-    expire, as `candidates.rejection_rates` does at that time."""
+    window before `start` that it rejected or let expire, among those
+    accepted, rejected or expired by then, as `candidates.rejection_rates`
+    computes it at that time."""
     answered_by_start = Q(accepted_at__lt=start) | Q(
         state__in=[Assignment.State.REJECTED, Assignment.State.EXPIRED],
         closed_at__lt=start,

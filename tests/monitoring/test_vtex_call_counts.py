@@ -178,13 +178,13 @@ def test_sync_check_prunes_old_counts(vtex):
         outcome=Outcome.SUCCESS,
         count=5,
     )
-    kept = VtexCallCount.objects.create(
+    recent = VtexCallCount.objects.create(
         minute=NOW - timedelta(days=1), outcome=Outcome.SUCCESS, count=5
     )
 
     sync_check(now=NOW)
 
-    assert list(VtexCallCount.objects.values_list("pk", flat=True)) == [kept.pk]
+    assert list(VtexCallCount.objects.values_list("pk", flat=True)) == [recent.pk]
 
 
 @pytest.mark.django_db
