@@ -542,7 +542,7 @@ def vtex_writeback_failed(rule: SlaRule, context: Context) -> list[Finding]:
                 "VTEX did not accept a start-handling or invoice call for order "
                 "%(order)s after every retry (the order is %(status)s at VTEX). "
                 "Check the order at VTEX, then send the call again from the "
-                "VTEX write-back log."
+                "admin's VTEX outbox calls."
             )
             % {"order": row["vtex_order_id"], "status": row["status"]}
         ),

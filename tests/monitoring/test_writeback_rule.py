@@ -19,7 +19,7 @@ NOW = datetime(2026, 3, 10, 15, 0, tzinfo=UTC)
 MESSAGE = (
     "VTEX did not accept a start-handling or invoice call for order %(order)s "
     "after every retry (the order is %(status)s at VTEX). Check the order at "
-    "VTEX, then send the call again from the VTEX write-back log."
+    "VTEX, then send the call again from the admin's VTEX outbox calls."
 )
 
 
