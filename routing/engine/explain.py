@@ -1,6 +1,7 @@
 """Turn the evaluation and search results into a `Decision` with its reasons."""
 
 from collections.abc import Sequence
+from operator import itemgetter
 
 from routing.engine import messages as m
 from routing.engine.pipeline import Evaluation
@@ -117,6 +118,7 @@ def candidate_table(
 ) -> CandidateTable:
     """Build one row per candidate: the chosen, then the other finalists by
     rank, then the rejected by the position of the step that removed them.
+    Ties go by location code, then location id.
 
     Every value is read now, so later changes to the candidates (a routing
     batch reuses them for its next order) do not reach the table.
@@ -124,28 +126,16 @@ def candidate_table(
     positions = {planned.spec.name: i for i, planned in enumerate(evaluation.filters)}
     unknown_position = len(positions)
     no_scores: dict[str, float] = {}
-    keyed = []
+    finalists = []
+    # Rejected rows by the position of their step. Most candidates are
+    # rejected, and sorting them by step position first would compare long
+    # keys, so each step's rows are sorted on their own by code and id.
+    rejected: dict[int, list[tuple]] = {}
     for state in evaluation.states:
         candidate = state.candidate
         location_id = candidate.location_id
         distance = state.distance_km
         rejected_by = state.rejected_by
-        is_chosen = location_id in chosen
-        finalist = rejected_by is None
-        if finalist:
-            total = state.total_score
-            scores = state.scores
-            key = (
-                0 if is_chosen else 1,
-                -total,
-                UNKNOWN_DISTANCE_KM if distance is None else distance,
-                candidate.code,
-                location_id,
-            )
-        else:
-            total, scores = 0.0, no_scores
-            position = positions.get(rejected_by, unknown_position)
-            key = (2, position, 0.0, candidate.code, location_id)
         # capacity_left, inlined: this runs for every candidate.
         daily = candidate.daily_capacity
         concurrent = candidate.concurrent_capacity
@@ -163,28 +153,62 @@ def candidate_table(
                 ),
                 0,
             )
-        keyed.append(
-            (
-                key,
+        if rejected_by is None:
+            is_chosen = location_id in chosen
+            total = state.total_score
+            finalists.append(
                 (
-                    location_id,
-                    candidate.code,
-                    distance,
-                    state.covered_units / total_units,
-                    room,
-                    scores,
-                    total,
-                    rejected_by,
-                    state.rejected_reason,
-                    finalist,
-                    is_chosen,
-                ),
+                    (
+                        0 if is_chosen else 1,
+                        -total,
+                        UNKNOWN_DISTANCE_KM if distance is None else distance,
+                        candidate.code,
+                        location_id,
+                    ),
+                    (
+                        location_id,
+                        candidate.code,
+                        distance,
+                        state.covered_units / total_units,
+                        room,
+                        state.scores,
+                        total,
+                        None,
+                        state.rejected_reason,
+                        True,
+                        is_chosen,
+                    ),
+                )
             )
+            continue
+        row = (
+            location_id,
+            candidate.code,
+            distance,
+            state.covered_units / total_units,
+            room,
+            no_scores,
+            0.0,
+            rejected_by,
+            state.rejected_reason,
+            False,
+            False,
         )
-    keyed.sort(key=_first)
-    if not keyed:
+        position = positions.get(rejected_by, unknown_position)
+        bucket = rejected.get(position)
+        if bucket is None:
+            rejected[position] = [row]
+        else:
+            bucket.append(row)
+    finalists.sort(key=_first)
+    rows = [row for _key, row in finalists]
+    for position in sorted(rejected):
+        bucket = rejected[position]
+        bucket.sort(key=_code_and_id)
+        rows += bucket
+    if not rows:
         return CandidateTable({name: [] for name in TABLE_COLUMNS})
-    columns = zip(*(row for _key, row in keyed), strict=True)
+    columns = zip(*rows, strict=True)
     return CandidateTable(
         {
             name: list(values)
@@ -195,6 +219,10 @@ def candidate_table(
 
 def _first(pair: tuple) -> tuple:
     return pair[0]
+
+
+# Sorts rows by (code, location id), the first two columns swapped.
+_code_and_id = itemgetter(1, 0)
 
 
 def parts_of(option: Option) -> tuple[Part, ...]:
