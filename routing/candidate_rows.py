@@ -31,6 +31,8 @@ import math
 import sys
 from array import array
 from collections.abc import Iterable, Sequence
+from itertools import chain
+from operator import itemgetter
 from typing import Any
 
 from routing.engine.explain import TABLE_COLUMNS, CandidateTable
@@ -113,38 +115,32 @@ NAN = math.nan
 def _columns(values: dict[str, list]) -> dict:
     """Encode the other candidates' columns (lists named as in
     `TABLE_COLUMNS`)."""
-    steps: dict[str, int] = {}
-    rejected_by = [
-        -1 if step is None else steps.setdefault(step, len(steps))
-        for step in values["rejected_by"]
-    ]
-    reason_list: list = []
+    # These run over every candidate of every decision stored, so the
+    # positions are looked up by subscript in comprehensions.
+    steps = list(dict.fromkeys(values["rejected_by"]))
+    if None in steps:
+        steps.remove(None)
+    step_positions: dict[str | None, int] = {step: i for i, step in enumerate(steps)}
+    step_positions[None] = -1
+    rejected_by = [step_positions[step] for step in values["rejected_by"]]
+
     # Filters share one Message among candidates with the same reason, so
     # each distinct object is stored once. The columns hold their messages,
     # so no id is reused meanwhile.
-    by_object: dict[int, int] = {}
-    reason_positions = []
-    for message in values["rejected_message"]:
-        if message is None:
-            reason_positions.append(-1)
-            continue
-        position = by_object.get(id(message))
-        if position is None:
-            position = by_object[id(message)] = len(reason_list)
-            reason_list.append(message.to_json())
-        reason_positions.append(position)
+    messages = values["rejected_message"]
+    distinct = {id(message): message for message in messages if message is not None}
+    reason_list = [message.to_json() for message in distinct.values()]
+    message_positions = {key: i for i, key in enumerate(distinct)}
+    message_positions[id(None)] = -1
+    reason_positions = [message_positions[id(message)] for message in messages]
+
     finalist_scores = [
         scores
         for scores, step in zip(values["scores"], values["rejected_by"], strict=True)
         if step is None
     ]
-    criteria: dict[str, int] = {}
-    for scores in finalist_scores:
-        for name in scores:
-            criteria.setdefault(name, len(criteria))
-    flat_scores = [
-        scores.get(name, NAN) for scores in finalist_scores for name in criteria
-    ]
+    criteria = list(dict.fromkeys(chain.from_iterable(finalist_scores)))
+    flat_scores = _flat_scores(finalist_scores, criteria)
     return {
         "count": len(rejected_by),
         "location_id": _encode(ID, values["location_id"]),
@@ -164,6 +160,23 @@ def _columns(values: dict[str, list]) -> dict:
         "steps": list(steps),
         "reasons": reason_list,
     }
+
+
+def _flat_scores(finalist_scores: list[dict], criteria: list[str]) -> list[float]:
+    """Return each finalist's scores in `criteria` order, one after another,
+    with NaN for a criterion a finalist has no score for."""
+    if not criteria:
+        return []
+    if len(criteria) == 1:
+        (name,) = criteria
+        return [scores.get(name, NAN) for scores in finalist_scores]
+    pick = itemgetter(*criteria)
+    try:
+        return list(chain.from_iterable(map(pick, finalist_scores)))
+    except KeyError:
+        return [
+            scores.get(name, NAN) for scores in finalist_scores for name in criteria
+        ]
 
 
 # Location ids as 64-bit integers; a column is "<typecode>:<base64>".

@@ -6,10 +6,10 @@ from operator import itemgetter
 from routing.engine import messages as m
 from routing.engine.pipeline import Evaluation
 from routing.engine.search import (
-    SCORE_DIGITS,
     UNKNOWN_DISTANCE_KM,
     Option,
     SearchResult,
+    rounded_score,
 )
 from routing.engine.types import (
     ONLY_CANDIDATE,
@@ -282,11 +282,11 @@ def _fewer_parts_reason(
     if not split or len(best.members) != 1:
         return None
     chosen = best.members[0]
-    threshold = round(best.score, SCORE_DIGITS)
+    threshold = rounded_score(best.score)
     better = [
         state
         for state in evaluation.finalists
-        if state is not chosen and round(state.total_score, SCORE_DIGITS) > threshold
+        if state is not chosen and rounded_score(state.total_score) > threshold
     ]
     if not better:
         return None
@@ -318,7 +318,7 @@ def deciding_step(
 
     # With prefer_fewer_parts the search stops at the smallest number of parts
     # that works, so the runner-up has as many parts as the best option.
-    if round(best.score, SCORE_DIGITS) != round(other.score, SCORE_DIGITS):
+    if rounded_score(best.score) != rounded_score(other.score):
         criterion = deciding_criterion(evaluation, best, other)
         return criterion, m.message(
             m.SCORE_WON,

@@ -76,3 +76,31 @@ def test_table_without_others_is_only_the_chosen_rows():
 
     assert len(stored) == 1
     assert stored[0]["location_id"] == 1
+
+
+def test_columns_keep_scores_missing_for_some_finalists():
+    results = [
+        result(1, "first", scores={"distance": 0.5, "fairness": 1.0}),
+        result(2, "second", scores={"fairness": 0.25}),
+        result(3, "third", scores={"distance": 0.75}),
+    ]
+
+    rows = rows_unpack(decode(encode(rows_pack(results))))
+
+    assert rows[0]["scores"] == {"distance": 0.5, "fairness": 1.0}
+    assert rows[1]["scores"] == {"fairness": 0.25}
+    assert rows[2]["scores"] == {"distance": 0.75}
+
+
+def test_columns_keep_single_criterion_scores():
+    results = [
+        result(1, "first", scores={"distance": 0.5}),
+        result(2, "second", scores={"distance": 0.125}),
+    ]
+
+    rows = rows_unpack(decode(encode(rows_pack(results))))
+
+    assert [row["scores"] for row in rows] == [
+        {"distance": 0.5},
+        {"distance": 0.125},
+    ]
