@@ -373,6 +373,12 @@ class BatchStock:
             else:
                 available[location_id] = {sku_id: units}
                 lead_times[location_id] = {sku_id: lead_time}
+        # location id -> the lead time of all its rows, where they share one
+        self.uniform_lead_times: dict[int, float] = {}
+        for location_id, hours_by_sku in lead_times.items():
+            hours = set(hours_by_sku.values())
+            if len(hours) == 1 and (only := hours.pop()) >= 0:
+                self.uniform_lead_times[location_id] = only
         self.sales = weekly_sales(sku_ids, now)
         # location id -> SKU -> weeks of cover of its available units
         self.cover: dict[int, dict[str, float]] = {
@@ -403,6 +409,7 @@ class BatchStock:
         available = self.available
         cover = self.cover
         all_lead_times = self.lead_times
+        uniform_lead_times = self.uniform_lead_times
         candidates = []
         # This loop runs for every location for every order, so it only sets
         # the three attributes that depend on the order.
@@ -410,11 +417,18 @@ class BatchStock:
             location_stock = available.get(location_id)
             if location_stock:
                 lead_times = all_lead_times[location_id]
-                lead_time = 0.0
-                for sku in sku_ids:
-                    hours = lead_times.get(sku)
-                    if hours is not None and hours > lead_time:
-                        lead_time = hours
+                lead_time = uniform_lead_times.get(location_id)
+                if lead_time is not None:
+                    # Most locations give every SKU the same lead time, and
+                    # then only whether it holds one of the order's matters.
+                    if lead_times.keys().isdisjoint(sku_ids):
+                        lead_time = 0.0
+                else:
+                    lead_time = 0.0
+                    for sku in sku_ids:
+                        hours = lead_times.get(sku)
+                        if hours is not None and hours > lead_time:
+                            lead_time = hours
                 candidate.stock = location_stock
                 candidate.weeks_of_cover = cover[location_id]
                 candidate.lead_time_hours = lead_time

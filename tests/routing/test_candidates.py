@@ -221,3 +221,25 @@ def test_batch_candidates_follow_offers_and_each_order(store_a, store_b):
     assert second[store_a.pk].lead_time_hours == 24.0
     assert second[store_b.pk].stock == {}
     assert second[store_b.pk].lead_time_hours == 0.0
+
+
+@pytest.mark.django_db
+def test_batch_candidates_take_shared_lead_time(store_a, store_b):
+    stock_levels_set(
+        rows=[
+            StockRow(store_a.pk, "2001", 3, 8),
+            StockRow(store_a.pk, "3107", 1, 8),
+            StockRow(store_b.pk, "4410", 2, 8),
+        ],
+        source="csv",
+    )
+    facts = LocationFacts.load(timezone.now())
+    stock = BatchStock({"2001", "3107", "4410"}, timezone.now())
+
+    held = {c.location_id: c for c in stock.candidates(engine_order("3107"), facts)}
+    assert held[store_a.pk].lead_time_hours == 8.0
+    assert held[store_b.pk].lead_time_hours == 0.0
+
+    other = {c.location_id: c for c in stock.candidates(engine_order("4410"), facts)}
+    assert other[store_a.pk].lead_time_hours == 0.0
+    assert other[store_b.pk].lead_time_hours == 8.0
