@@ -260,23 +260,40 @@ def filter_meets_promise(
             text = formatted[(moment, zone_name)] = format_local(moment, zone_name)
         return text
 
-    # Days between each ready time and the promise: a candidate whose
-    # transit is clearly shorter needs no date arithmetic.
-    slack_days: dict[datetime, float] = {}
+    # Per location hours, time zone and lead time: the next opening, the
+    # ready time and the days between it and the promise, or why the
+    # location cannot be ready. Keyed by the identity of the hours, which
+    # saves hashing them for every candidate. The candidates keep their hours
+    # alive for the whole call, so no id is reused meanwhile, and
+    # `ready_time_checked` still shares equal hours that are other objects.
+    timings: dict[tuple[int, str, float], tuple | m.Message] = {}
+    now = context.now
+    ready_times = context.ready_times
     for state in states:
         candidate = state.candidate
-        timing = ready_time_checked(candidate, context.now, context.ready_times)
+        key = (
+            id(candidate.opening_hours),
+            candidate.time_zone,
+            candidate.lead_time_hours,
+        )
+        timing = timings.get(key)
+        if timing is None:
+            checked = ready_time_checked(candidate, now, ready_times)
+            if isinstance(checked, m.Message):
+                timing = checked
+            else:
+                opens, ready = checked
+                slack = (promised_by - ready).total_seconds() / 86400
+                timing = (opens, ready, slack)
+            timings[key] = timing
         if isinstance(timing, m.Message):
             rejections.append((state, timing))
             continue
-        opens_at, ready_at = timing
+        opens_at, ready_at, slack = timing
         # NOTE: an unknown distance counts as no transit time at all.
         transit_days = (state.distance_km or 0.0) / km_per_day
-        slack = slack_days.get(ready_at)
-        if slack is None:
-            slack = slack_days[ready_at] = (
-                promised_by - ready_at
-            ).total_seconds() / 86400
+        # A candidate whose transit is clearly shorter than the days left
+        # needs no date arithmetic.
         if transit_days < slack - 1e-6:
             continue
         arrives_at = ready_at + timedelta(days=transit_days)

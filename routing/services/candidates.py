@@ -54,6 +54,14 @@ class LocationFacts:
     _candidates: dict[int, Candidate] | None = None
     _policies: list | None = None
     _engine_policies: dict = field(default_factory=dict)
+    # One tuple per distinct set of opening hours, shared by the locations
+    # that have it: the engine's promise filter caches ready times by the
+    # identity of the hours.
+    _opening_hours: dict[tuple, tuple] = field(default_factory=dict)
+
+    def opening_hours(self, hours: tuple) -> tuple:
+        """Return the batch's shared tuple equal to `hours`."""
+        return self._opening_hours.setdefault(hours, hours)
 
     def policies(self) -> list:
         """Active policies, read once per batch."""
@@ -470,9 +478,11 @@ def candidate_fields(location: Location, facts: "LocationFacts") -> dict:
             (str(start), str(end)) for start, end in location.service_postal_ranges
         ),
         "time_zone": location.time_zone,
-        "opening_hours": tuple(
-            (int(day), str(opens), str(closes))
-            for day, opens, closes in location.opening_hours
+        "opening_hours": facts.opening_hours(
+            tuple(
+                (int(day), str(opens), str(closes))
+                for day, opens, closes in location.opening_hours
+            )
         ),
         "ships_from_store": location.ships_from_store
         or location.kind == Location.Kind.DC,

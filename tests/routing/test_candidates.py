@@ -243,3 +243,17 @@ def test_batch_candidates_take_shared_lead_time(store_a, store_b):
     other = {c.location_id: c for c in stock.candidates(engine_order("4410"), facts)}
     assert other[store_a.pk].lead_time_hours == 0.0
     assert other[store_b.pk].lead_time_hours == 8.0
+
+
+@pytest.mark.django_db
+def test_equal_opening_hours_share_one_tuple(store_a, store_b):
+    hours = [[day, "09:00", "18:00"] for day in range(6)]
+    Location.objects.filter(pk__in=[store_a.pk, store_b.pk]).update(opening_hours=hours)
+    facts = LocationFacts.load(timezone.now())
+
+    candidates = facts.candidates()
+
+    assert candidates[store_a.pk].opening_hours == tuple(
+        (day, "09:00", "18:00") for day in range(6)
+    )
+    assert candidates[store_a.pk].opening_hours is candidates[store_b.pk].opening_hours
