@@ -85,13 +85,16 @@ def check_inputs(order: OrderInput, candidates: Sequence[Candidate]) -> None:
         raise ValueError(f"order {order.order_id}: 'now' is required")
     _check_aware(order, "promised_by", order.promised_by)
 
+    location_ids = [candidate.location_id for candidate in candidates]
+    if len(set(location_ids)) == len(location_ids):
+        return
     seen_locations = set()
-    for candidate in candidates:
-        if candidate.location_id in seen_locations:
+    for location_id in location_ids:
+        if location_id in seen_locations:
             raise ValueError(
-                f"location {candidate.location_id} appears twice among the candidates"
+                f"location {location_id} appears twice among the candidates"
             )
-        seen_locations.add(candidate.location_id)
+        seen_locations.add(location_id)
 
 
 def _demand(order: OrderInput) -> tuple[tuple[str, ...], tuple[int, ...]]:

@@ -346,8 +346,31 @@ def validate_step(step: Step) -> Step:
     return replace(step, params=cleaned, weight=float(weight))
 
 
+# Validated policies by the identity of the policy given, with that policy
+# kept so its id is not reused. A routing batch passes the same Policy object
+# for each of its orders.
+_VALIDATED: dict[int, tuple[Policy, Policy]] = {}
+_VALIDATED_LIMIT = 64
+
+
 def validate_policy(policy: Policy) -> Policy:
-    """Return the policy with every step validated; raise StepError if invalid."""
+    """Return the policy with every step validated; raise StepError if invalid.
+
+    Policies are immutable, so the result is kept for the same Policy
+    object. NOTE: a caller that changes a step's params dict in place after
+    routing with the policy gets the earlier result.
+    """
+    cached = _VALIDATED.get(id(policy))
+    if cached is not None and cached[0] is policy:
+        return cached[1]
+    validated = _validate_policy(policy)
+    if len(_VALIDATED) >= _VALIDATED_LIMIT:
+        _VALIDATED.clear()
+    _VALIDATED[id(policy)] = (policy, validated)
+    return validated
+
+
+def _validate_policy(policy: Policy) -> Policy:
     steps = tuple(validate_step(step) for step in policy.steps)
     seen: set[tuple[str, str]] = set()
     for step in steps:

@@ -256,3 +256,23 @@ def test_route_rejects_invalid_policy_before_routing():
         route(order(), [candidate(1, "loja")], policy)
 
     assert str(caught.value) == "max_distance: 'km' must be a positive number, got -5"
+
+
+def test_validated_policy_kept_per_object():
+    policy = Policy(steps=(Step("criterion", "distance"),), max_parts=2)
+    equal = Policy(steps=(Step("criterion", "distance"),), max_parts=2)
+
+    first = validate_policy(policy)
+
+    assert validate_policy(policy) is first
+    assert validate_policy(equal) == first
+    assert first.min_part_value == Decimal(0)
+
+
+def test_invalid_policy_raises_every_time():
+    policy = Policy(steps=(), max_parts=0)
+
+    for _attempt in range(2):
+        with pytest.raises(StepError) as caught:
+            validate_policy(policy)
+        assert "max_parts must be a whole number" in str(caught.value)
