@@ -2,8 +2,11 @@
 
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
-from math import asin, cos, radians, sin, sqrt
+from math import cos, isnan, radians
+from math import nan as NAN
 from typing import Any
+
+import numpy
 
 from routing.engine.context import CandidateState, RoutingContext
 from routing.engine.criteria import normalise
@@ -160,27 +163,36 @@ def _distances(
     destination,
 ) -> list[float | None]:
     """Return the great-circle distance in km from each point to the
-    destination (haversine formula), or None where either is unknown."""
-    if destination is None:
+    destination (haversine formula), or None where either is unknown.
+
+    The formula runs on NumPy arrays: in Python it took about 0.2 ms of
+    each decision over 500 candidates. NOTE: NumPy may use vector versions
+    of sin and cos that differ from the C library's in the last bits on
+    some CPUs, so a distance at exactly half a metre could round the other
+    way on another machine.
+    """
+    if destination is None or not latitudes:
         return [None] * len(latitudes)
+    unknown = None in latitudes
+    if unknown:
+        latitudes = [NAN if value is None else value for value in latitudes]
+        longitudes = [NAN if value is None else value for value in longitudes]
     phi1 = radians(destination.latitude)
-    cos_phi1 = cos(phi1)
-    lambda1 = radians(destination.longitude)
-    diameter = 2 * EARTH_RADIUS_KM
-    distances: list[float | None] = []
-    for latitude, longitude in zip(latitudes, longitudes, strict=True):
-        if latitude is None:
-            distances.append(None)
-            continue
-        phi2 = radians(latitude)
-        half_dphi = sin((phi2 - phi1) / 2)
-        half_dlambda = sin((radians(longitude) - lambda1) / 2)
-        a = half_dphi * half_dphi + cos_phi1 * cos(phi2) * half_dlambda * half_dlambda
-        # Rounded to the metre so ties do not hinge on float noise. round()
-        # without digits is much faster than round(x, 3), and the two agreed
-        # on all 200,000 distances of a routing benchmark sample.
-        distances.append(round(diameter * asin(min(1.0, sqrt(a))) * 1000) / 1000)
-    return distances
+    phi2 = numpy.radians(latitudes)
+    half_dphi = numpy.sin((phi2 - phi1) / 2)
+    half_dlambda = numpy.sin(
+        (numpy.radians(longitudes) - radians(destination.longitude)) / 2
+    )
+    a = (
+        half_dphi * half_dphi
+        + cos(phi1) * numpy.cos(phi2) * half_dlambda * half_dlambda
+    )
+    distances = 2 * EARTH_RADIUS_KM * numpy.arcsin(numpy.minimum(1.0, numpy.sqrt(a)))
+    # Rounded to the metre so ties do not hinge on float noise.
+    rounded = (numpy.rint(distances * 1000) / 1000).tolist()
+    if unknown:
+        return [None if isnan(value) else value for value in rounded]
+    return rounded
 
 
 def run_filters(
