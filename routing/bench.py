@@ -3,10 +3,11 @@
 `routing_bench` builds a network of benchmark-only locations (codes
 `bench-0001` on) with stock and stores generated delivery orders of one to
 five SKUs. It then routes the orders twice through `orders_route_batch`, the
-service the routing task runs, in batches of `ROUTE_BATCH` orders as the
-receiver hands them out. Each batch reads the candidates, runs the policy for
-every order and stores the decisions, cases, offers, lines, events, order
-links and stock reservations with bulk statements in one transaction:
+service the routing task runs, in batches of `ROUTE_BATCH` orders, as routing
+tasks take a backlog of waiting orders. Each batch reads the candidates, runs
+the policy for every order and stores the decisions, cases, offers, lines,
+events, order links and stock reservations with bulk statements in one
+transaction:
 
 - once with the engine and a benchmark-only policy (`bench-routing`, the
   steps of `routing.engine.bench.BENCH_POLICY`);
@@ -426,7 +427,7 @@ def _keep(record: Pass, order, decision: Decision, candidates) -> None:
 
 def _routing_pass(order_ids: list[int], make_router) -> Pass:
     """Route the orders through `orders_route_batch`, ROUTE_BATCH at a time as
-    the receiver hands them to the routing task, with the given router in
+    routing tasks take a backlog of waiting orders, with the given router in
     place of the engine.
 
     Each order's time is its own share of the batch. It is the time spent

@@ -5,9 +5,10 @@ from django.dispatch import receiver
 
 from orders.signals import orders_stored
 
-# Orders routed per task. A task decides and stores its orders in one
-# transaction that keeps them locked until the commit, and docs/benchmarks.md
-# records how long a batch of this size takes.
+# Orders routed per task, counting the waiting orders a task takes on. A task
+# decides and stores its orders in one transaction that keeps them locked
+# until the commit, and docs/benchmarks.md records how long a batch of this
+# size takes.
 ROUTE_BATCH = 200
 
 logger = logging.getLogger(__name__)

@@ -6,6 +6,7 @@ from celery import shared_task
 from django.db import OperationalError
 
 from routing.inventory_tasks import inventory_sync_task  # noqa: F401
+from routing.receivers import ROUTE_BATCH
 from routing.services.assignments import assignments_expire_due
 from routing.services.routing import orders_route
 from routing.simulation_tasks import simulation_run_task  # noqa: F401
@@ -25,9 +26,14 @@ ROUTE_RETRIES = 5
     max_retries=ROUTE_RETRIES,
 )
 def orders_route_task(order_ids: list[int], source: str = "sync") -> dict:
-    """Route a batch of orders in one transaction (see `orders_route`). A
-    database error such as a deadlock retries the batch with backoff."""
-    return orders_route(order_ids=order_ids, triggered_by=source)
+    """Route a batch of orders in one transaction (see `orders_route`), with
+    other orders still waiting up to ROUTE_BATCH in all. A database error
+    such as a deadlock retries the batch with backoff."""
+    return orders_route(
+        order_ids=order_ids,
+        triggered_by=source,
+        take_waiting=max(ROUTE_BATCH - len(order_ids), 0),
+    )
 
 
 @shared_task

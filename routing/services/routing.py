@@ -71,12 +71,14 @@ def orders_route(
     triggered_by: str,
     facts: LocationFacts | None = None,
     timings: "BatchTimings | None" = None,
+    take_waiting: int = 0,
 ) -> dict[str, int]:
     """Route each routable order that has no routing case yet, and release the
     assignments of orders VTEX canceled. Safe to call any number of times.
 
     The routable orders are decided together and stored in one transaction
-    with one bulk statement per table (see `orders_route_batch`).
+    with one bulk statement per table (see `orders_route_batch`), with up to
+    `take_waiting` other orders still waiting to be routed.
     """
     counts = {"routed": 0, "exception": 0, "canceled": 0, "skipped": 0}
     states = dict(Order.objects.filter(pk__in=order_ids).values_list("pk", "status"))
@@ -89,12 +91,13 @@ def orders_route(
             counts["canceled"] += order_cancel_release(order_id=order_id)
         else:
             to_route.append(order_id)
-    if to_route:
+    if to_route or take_waiting > 0:
         outcomes = orders_route_batch(
             order_ids=to_route,
             triggered_by=triggered_by,
             facts=facts,
             timings=timings,
+            take_waiting=take_waiting,
         )
         for outcome in outcomes.values():
             counts[outcome] = counts.get(outcome, 0) + 1
@@ -124,6 +127,7 @@ def orders_route_batch(
     triggered_by: str,
     facts: LocationFacts | None = None,
     timings: BatchTimings | None = None,
+    take_waiting: int = 0,
 ) -> dict[int, str]:
     """Route the orders that have no routing case yet, in one transaction.
 
@@ -132,6 +136,9 @@ def orders_route_batch(
     Offers made earlier in the batch count for each later decision: their
     stock is taken and they count against the locations' capacity. Returns routed,
     exception or skipped per order id.
+
+    With `take_waiting`, the batch also routes up to that many other orders
+    still waiting to be routed, oldest first (see `orders_waiting`).
     """
     started = time.perf_counter()
     now = timezone.now()
@@ -153,6 +160,8 @@ def orders_route_batch(
             .order_by("pk")
             .prefetch_related("items")
         )
+        if take_waiting > 0:
+            orders += orders_waiting(exclude=order_ids, limit=take_waiting)
         routed_before = set(
             RoutingCase.objects.filter(order__in=orders).values_list(
                 "order_id", flat=True
@@ -205,6 +214,31 @@ def orders_route_batch(
         (time.perf_counter() - started) * 1000,
     )
     return outcomes
+
+
+def orders_waiting(*, exclude: list[int], limit: int) -> list[Order]:
+    """Lock and return up to `limit` routable orders with no routing case,
+    oldest first, leaving out `exclude` and orders another transaction holds.
+
+    Orders arrive one per VTEX hook and 50 per backfill transaction, and each
+    arrival queues a routing task. A task that takes the orders still
+    waiting routes a backlog in batches of up to ROUTE_BATCH, which spreads
+    each batch's reads of locations and stock over more orders. SKIP LOCKED
+    keeps two workers from waiting on each other's orders: those are being
+    routed or changed by the worker that holds them, and the next task takes
+    any left waiting. Must run inside a transaction.
+    """
+    return list(
+        Order.objects.select_for_update(skip_locked=True, of=("self",))
+        .filter(
+            is_completed=True,
+            status__in=ROUTABLE_STATUSES,
+            routing_case__isnull=True,
+        )
+        .exclude(pk__in=exclude)
+        .order_by("pk")
+        .prefetch_related("items")[:limit]
+    )
 
 
 @contextmanager
