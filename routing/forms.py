@@ -8,7 +8,7 @@ from django.core.exceptions import ValidationError
 from django.utils.translation import gettext_lazy as _
 
 from routing.models import Assignment
-from routing.services.nfe import INVOICE_NUMBER, InvoiceError, nfe_key_check
+from routing.services.nfe import InvoiceError, invoice_number_check, nfe_key_check
 
 # An amount as a person in Brazil types it: "1.234,56", "1234,56", "1234.56",
 # "1.234" (thousands), with or without "R$".
@@ -136,14 +136,10 @@ class InvoiceForm(forms.Form):
     )
 
     def clean_invoice_number(self) -> str:
-        number = self.cleaned_data["invoice_number"].strip()
-        if not INVOICE_NUMBER.match(number):
-            raise ValidationError(
-                _("Invalid NF-e number %(value)s: use letters and digits only."),
-                code="invalid",
-                params={"value": number},
-            )
-        return number
+        try:
+            return invoice_number_check(self.cleaned_data["invoice_number"])
+        except InvoiceError as error:
+            raise ValidationError(str(error), code="invalid") from None
 
     def clean_invoice_key(self) -> str:
         key = re.sub(r"\s", "", self.cleaned_data["invoice_key"])

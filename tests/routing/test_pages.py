@@ -541,6 +541,36 @@ def test_invoice_with_invalid_key_changes_nothing(
     assert pt_br("NF-e key") in response.content.decode()
 
 
+def test_invoice_with_invalid_number_changes_nothing(client, manager_a, store_a):
+    assignment = make_assignment(store_a, state=State.SHIPPED, items=(("2001", 25),))
+    log_in(client, manager_a)
+
+    response = client.post(
+        action_url(assignment, "invoice"),
+        {
+            "invoice_number": "12-34",
+            "invoice_key": VALID_NFE_KEY,
+            "invoice_value": "1.245,60",
+        },
+        follow=True,
+    )
+
+    assignment.refresh_from_db()
+    number_error = pt_br(
+        "Invalid invoice number %(value)r: use letters and digits only.",
+        value="12-34",
+    )
+    expected = pt_br(
+        "Order %(order)s was not changed: %(errors)s",
+        order=assignment.order.vtex_order_id,
+        errors=pt_br("NF-e number") + ": " + number_error,
+    )
+    assert assignment.state == State.SHIPPED
+    assert assignment.invoice_number == ""
+    assert event_count(assignment) == 1
+    assert [str(m) for m in response.context["messages"]] == [expected]
+
+
 def test_mark_delivered_through_page(client, manager_a, store_a):
     assignment = make_assignment(store_a, state=State.INVOICED)
     log_in(client, manager_a)
