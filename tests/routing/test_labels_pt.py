@@ -4,6 +4,8 @@ feminine) and the forms that agree with it."""
 from decimal import Decimal
 
 import pytest
+from django.contrib.auth.models import Group
+from django.urls import reverse
 from django.utils import timezone, translation
 from django.utils.translation import gettext
 
@@ -14,6 +16,7 @@ from routing.models import (
     AssignmentEvent,
     AssignmentLine,
     PolicyStep,
+    RoutingPolicy,
     StockSnapshot,
 )
 from routing.services.policies import policy_new_draft
@@ -86,7 +89,28 @@ def test_admin_message_agrees_with_integration():
             name=Integration._meta.verbose_name, obj="ERP"
         )
 
-    assert message == "O sistema integrado “ERP” foi adicionado com sucesso."
+    assert message == "Cadastro salvo: sistema integrado “ERP”."
+
+
+def test_admin_message_has_no_gendered_article():
+    with translation.override("pt-br"):
+        message = gettext("The {name} “{obj}” was changed successfully.").format(
+            name=RoutingPolicy._meta.verbose_name, obj="Padrão"
+        )
+
+    assert message == "Alterações salvas: política de roteamento “Padrão”."
+
+
+@pytest.mark.django_db
+def test_admin_page_uses_project_wording(admin_client):
+    group = Group.objects.create(name="Lojas")
+    url = reverse("admin:auth_group_delete", args=[group.pk])
+
+    response = admin_client.post(url, {"post": "yes"}, follow=True)
+
+    messages = [str(message) for message in response.context["messages"]]
+    assert messages == ["Exclusão concluída: grupo “Lojas”."]
+    assert not Group.objects.filter(pk=group.pk).exists()
 
 
 @pytest.mark.django_db
