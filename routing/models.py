@@ -68,6 +68,11 @@ class StockSnapshot(models.Model):
     sku_id = models.CharField(_("SKU"), max_length=40)
     quantity = models.IntegerField(_("quantity"))
     taken_at = models.DateTimeField(_("taken at"), db_index=True)
+    # The lead time the count came with; empty when it came without one, and
+    # the level kept the lead time it had.
+    lead_time_hours = models.DecimalField(
+        _("lead time (hours)"), max_digits=6, decimal_places=1, null=True, blank=True
+    )
     source = models.CharField(
         _("source"), max_length=20, choices=StockLevel.Source.choices
     )

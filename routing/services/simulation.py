@@ -51,7 +51,6 @@ from routing.models import (
     Assignment,
     RoutingPolicy,
     SimulationRun,
-    StockLevel,
     StockSnapshot,
 )
 from routing.services.candidates import (
@@ -66,7 +65,7 @@ from routing.services.policies import (
     policy_engine_form,
     policy_matches,
 )
-from routing.services.stock import stock_at
+from routing.services.stock import lead_times_at, stock_at
 
 logger = logging.getLogger(__name__)
 
@@ -439,7 +438,6 @@ def _replay_batch(
     engine_orders = [order_input(order, order.creation_date) for order in batch]
     sku_ids = {line.sku_id for order in engine_orders for line in order.lines}
     stock.load(sku_ids, until=batch[-1].creation_date)
-    lead_times = _lead_times(sku_ids)
     invalid = 0
     for order, engine_order in zip(batch, engine_orders, strict=True):
         heartbeat.beat()
@@ -454,7 +452,7 @@ def _replay_batch(
                 world.tally.unroutable += 1
             continue
 
-        order_lead_times = network.lead_times(engine_order, lead_times)
+        order_lead_times = network.lead_times(engine_order, stock.lead_times)
         for world in worlds:
             engine_policy = world.policy_for(order, engine_order.delivery_channel)
             if engine_policy is None:
@@ -468,25 +466,15 @@ def _replay_batch(
     return invalid
 
 
-def _lead_times(sku_ids: Iterable[str]) -> dict[str, dict[int, float]]:
-    """Return lead hours per SKU and location id, from the stock levels."""
-    # NOTE: lead times have no history, so past orders see today's values.
-    rows = StockLevel.objects.filter(sku_id__in=list(sku_ids)).values_list(
-        "location_id", "sku_id", "lead_time_hours"
-    )
-    lead_times: dict[str, dict[int, float]] = {}
-    for location_id, sku, hours in rows:
-        lead_times.setdefault(sku, {})[location_id] = float(hours)
-    return lead_times
-
-
 class StockReplay:
-    """Stock quantities as of a moving point in time, read from snapshots.
+    """Stock quantities and lead times as of a moving point in time, read
+    from snapshots.
 
     Orders arrive in creation order. `load` reads the snapshots a batch needs
     and `advance` applies those taken up to an order's creation. A snapshot is
     an absolute count, so applying one clears what the simulated orders took
-    from that location and SKU before it.
+    from that location and SKU before it. A snapshot that came with a lead
+    time sets it; lead times no snapshot recorded are the levels' current ones.
     """
 
     def __init__(self, start: datetime, worlds: Sequence["World"]) -> None:
@@ -494,8 +482,10 @@ class StockReplay:
         self.worlds = worlds
         # Units per SKU and location id, as the snapshot in force counted them.
         self.quantity: dict[str, dict[int, int]] = {}
+        # Lead hours per SKU and location id, as `Network.lead_times` reads them.
+        self.lead_times: dict[str, dict[int, float]] = {}
         self.known_skus: set[str] = set()
-        self.pending: deque[tuple[datetime, int, str, int]] = deque()
+        self.pending: deque[tuple[datetime, int, str, int, Decimal | None]] = deque()
 
     def load(self, sku_ids: set[str], *, until: datetime) -> None:
         new = sku_ids - self.known_skus
@@ -503,6 +493,9 @@ class StockReplay:
             counted = stock_at(sku_ids=new, at=self.loaded_until)
             for (location_id, sku), quantity in counted.items():
                 self.quantity.setdefault(sku, {})[location_id] = quantity
+            hours = lead_times_at(sku_ids=new, at=self.loaded_until)
+            for (location_id, sku), lead_time in hours.items():
+                self.lead_times.setdefault(sku, {})[location_id] = lead_time
             self.known_skus |= new
         if until <= self.loaded_until:
             return
@@ -514,19 +507,28 @@ class StockReplay:
                     sku_id__in=known[start : start + SKU_CHUNK],
                     taken_at__gt=self.loaded_until,
                     taken_at__lte=until,
-                ).values_list("taken_at", "id", "location_id", "sku_id", "quantity")
+                ).values_list(
+                    "taken_at",
+                    "id",
+                    "location_id",
+                    "sku_id",
+                    "quantity",
+                    "lead_time_hours",
+                )
             )
         rows.sort()
         self.pending.extend(
-            (taken_at, location_id, sku, quantity)
-            for taken_at, _id, location_id, sku, quantity in rows
+            (taken_at, location_id, sku, quantity, lead_time)
+            for taken_at, _id, location_id, sku, quantity, lead_time in rows
         )
         self.loaded_until = until
 
     def advance(self, moment: datetime) -> None:
         while self.pending and self.pending[0][0] <= moment:
-            _taken_at, location_id, sku, quantity = self.pending.popleft()
+            _taken_at, location_id, sku, quantity, lead_time = self.pending.popleft()
             self.quantity.setdefault(sku, {})[location_id] = quantity
+            if lead_time is not None:
+                self.lead_times.setdefault(sku, {})[location_id] = float(lead_time)
             for world in self.worlds:
                 world.taken.pop((location_id, sku), None)
 

@@ -23,7 +23,7 @@ class StockRow:
 
 
 # Rows per INSERT statement. A stock level binds 8 parameters and a snapshot
-# 5, so 1,000 rows stay far below the 32,766 bound parameters that SQLite
+# 6, so 1,000 rows stay far below the 32,766 bound parameters that SQLite
 # 3.32+ accepts per statement (PostgreSQL accepts 65,535).
 WRITE_CHUNK = 1000
 
@@ -54,6 +54,7 @@ def stock_levels_set(
                     sku_id=row.sku_id,
                     quantity=row.quantity,
                     taken_at=at,
+                    lead_time_hours=row.lead_time_hours,
                     source=source,
                 )
                 for row in chunk
@@ -102,6 +103,31 @@ def stock_at(*, sku_ids: Iterable[str], at: datetime) -> dict[tuple[int, str], i
     for location_id, sku_id, quantity in snapshots:
         quantities[(location_id, sku_id)] = quantity
     return quantities
+
+
+def lead_times_at(
+    *, sku_ids: Iterable[str], at: datetime
+) -> dict[tuple[int, str], float]:
+    """Lead hours per (location id, SKU) as the latest snapshot at or before
+    `at` that came with one, else as the stock level has it now. Snapshots
+    taken before they recorded lead times have none."""
+    sku_ids = list(sku_ids)
+    hours: dict[tuple[int, str], float] = {
+        (location_id, sku_id): float(lead_time)
+        for location_id, sku_id, lead_time in StockLevel.objects.filter(
+            sku_id__in=sku_ids
+        ).values_list("location_id", "sku_id", "lead_time_hours")
+    }
+    snapshots = (
+        StockSnapshot.objects.filter(
+            sku_id__in=sku_ids, taken_at__lte=at, lead_time_hours__isnull=False
+        )
+        .order_by("location_id", "sku_id", "taken_at", "id")
+        .values_list("location_id", "sku_id", "lead_time_hours")
+    )
+    for location_id, sku_id, lead_time in snapshots:
+        hours[(location_id, sku_id)] = float(lead_time)
+    return hours
 
 
 def stock_available(*, sku_ids: Iterable[str]) -> dict[int, dict[str, int]]:

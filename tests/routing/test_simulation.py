@@ -32,7 +32,7 @@ from routing.services.simulation import (
     simulation_start,
     simulations_fail_stale,
 )
-from routing.services.stock import StockRow, stock_levels_set
+from routing.services.stock import StockRow, lead_times_at, stock_levels_set
 from routing.simulation_views import comparison_rows, orders_chart
 from tests.orders.factories import OrderFactory, OrderItemFactory
 from tests.routing.test_pages import make_assignment
@@ -81,12 +81,13 @@ def draft(policy):
     return draft
 
 
-def snapshot(location, quantity, taken_at, sku=SKU):
+def snapshot(location, quantity, taken_at, sku=SKU, lead_time_hours=None):
     return StockSnapshot.objects.create(
         location=location,
         sku_id=sku,
         quantity=quantity,
         taken_at=taken_at,
+        lead_time_hours=lead_time_hours,
         source=StockLevel.Source.CSV,
     )
 
@@ -937,6 +938,41 @@ def test_run_counts_parts_ready_by_ship_by(stores, draft, period, started):
         assert figures["parts_with_promise"] == 2
         assert figures["parts_on_time_share"] == 0.5
         assert "promise_met_share" not in figures
+
+
+def test_run_uses_lead_time_at_order_time(stores, draft, period, started):
+    # At the order, SKU 3107 took 100 hours to prepare, past the 72 hours to
+    # the promise. Its level and a later count say 0 hours now.
+    snapshot(stores["a"], 5, period[0] - timedelta(days=1))
+    snapshot(
+        stores["a"], 5, period[0] - timedelta(days=1), sku="3107", lead_time_hours=100
+    )
+    snapshot(
+        stores["a"], 5, period[0] + timedelta(hours=3), sku="3107", lead_time_hours=0
+    )
+    StockLevel.objects.create(
+        location=stores["a"], sku_id="3107", quantity=5, lead_time_hours=0
+    )
+    make_order(period[0] + timedelta(hours=1))
+    make_order(period[0] + timedelta(hours=2), sku="3107")
+    make_order(period[0] + timedelta(hours=4), sku="3107")
+
+    run = started(draft, period)
+
+    figures = run.results["policy"]
+    assert figures["parts_with_promise"] == 3
+    assert figures["parts_on_time_share"] == 0.6667
+
+
+def test_lead_time_without_snapshot_is_levels(stores, now):
+    snapshot(stores["a"], 5, now - timedelta(days=2), sku="3107")
+    StockLevel.objects.create(
+        location=stores["a"], sku_id="3107", quantity=5, lead_time_hours=8
+    )
+
+    hours = lead_times_at(sku_ids=["3107"], at=now - timedelta(days=1))
+
+    assert hours == {(stores["a"].pk, "3107"): 8.0}
 
 
 def test_part_late_when_transit_passes_promise(stores, draft, period, started):
