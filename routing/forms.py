@@ -64,6 +64,11 @@ class BrlAmountField(forms.Field):
         return amount
 
 
+# Code of a validation error whose message names its field, so pages show it
+# without the field's label in front.
+NAMES_FIELD = "invalid_named"
+
+
 class RejectForm(forms.Form):
     """Reject an offer. For an out-of-stock rejection the store names the
     SKUs it lacks, and only those are set to zero. A part with one SKU needs
@@ -139,14 +144,14 @@ class InvoiceForm(forms.Form):
         try:
             return invoice_number_check(self.cleaned_data["invoice_number"])
         except InvoiceError as error:
-            raise ValidationError(str(error), code="invalid") from None
+            raise ValidationError(str(error), code=NAMES_FIELD) from None
 
     def clean_invoice_key(self) -> str:
         key = re.sub(r"\s", "", self.cleaned_data["invoice_key"])
         try:
             return nfe_key_check(key)
         except InvoiceError as error:
-            raise ValidationError(str(error), code="invalid") from None
+            raise ValidationError(str(error), code=NAMES_FIELD) from None
 
 
 class ManualAssignForm(forms.Form):

@@ -39,7 +39,7 @@ from routing.filters import (
     AssignmentSearchFilter,
     QueueFilter,
 )
-from routing.forms import ManualAssignForm, RerouteForm
+from routing.forms import NAMES_FIELD, ManualAssignForm, RerouteForm
 from routing.models import (
     Assignment,
     AssignmentEvent,
@@ -445,11 +445,15 @@ def redirect_target(request, assignment: Assignment) -> str:
 
 
 def form_errors_text(form) -> str:
+    """Join a form's errors, each after its field's label unless the error
+    names its field itself (code NAMES_FIELD, as "Invalid NF-e key: ...")."""
     parts = []
-    for name, errors in form.errors.items():
+    for name, errors in form.errors.as_data().items():
         label = form.fields[name].label if name in form.fields else ""
-        text = " ".join(str(error) for error in errors)
-        parts.append(f"{label}: {text}" if label else text)
+        text = " ".join(" ".join(error.messages) for error in errors)
+        if label and any(error.code != NAMES_FIELD for error in errors):
+            text = f"{label}: {text}"
+        parts.append(text)
     return " ".join(parts)
 
 

@@ -1,6 +1,7 @@
 """Turn the evaluation and search results into a `Decision` with its reasons."""
 
 from collections.abc import Sequence
+from decimal import ROUND_HALF_UP, Decimal
 from operator import itemgetter
 
 from routing.engine import messages as m
@@ -24,6 +25,14 @@ from routing.engine.types import (
     Decision,
     Part,
 )
+
+
+def score_text(score: float) -> str:
+    """Return a score with three decimals as the decision table shows it:
+    stored to four decimals, then rounded half up (Django's floatformat), so
+    0.87049 stored as 0.8705 reads 0.871 in the table and in the reason."""
+    stored = Decimal(repr(round(score, 4)))
+    return str(stored.quantize(Decimal("0.001"), rounding=ROUND_HALF_UP))
 
 
 def _lines_text(
@@ -322,8 +331,8 @@ def deciding_step(
         criterion = deciding_criterion(evaluation, best, other)
         return criterion, m.message(
             m.SCORE_WON,
-            score=f"{best.score:.3f}",
-            other_score=f"{other.score:.3f}",
+            score=score_text(best.score),
+            other_score=score_text(other.score),
             other=_codes(other),
             criterion=criterion,
         )

@@ -77,6 +77,11 @@ def _move(
     assignment: Assignment, to_state: str, *, user=None, details=None, **fields
 ) -> Assignment:
     from_state = assignment.state
+    if to_state == from_state:
+        raise TransitionError(
+            _("Assignment %(id)s is already %(state)s.")
+            % {"id": assignment.pk, "state": Assignment.State(from_state).label}
+        )
     if to_state not in TRANSITIONS.get(from_state, ()):
         raise TransitionError(
             _("Assignment %(id)s is %(state)s and cannot become %(target)s.")

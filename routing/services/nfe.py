@@ -172,7 +172,7 @@ def invoice_number_check(number: str) -> str:
     number = number.strip()
     if not INVOICE_NUMBER.match(number):
         raise InvoiceError(
-            _("Invalid invoice number %(value)r: use letters and digits only.")
+            _("Invalid invoice number “%(value)s”: use letters and digits only.")
             % {"value": number}
         )
     return number

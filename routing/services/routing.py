@@ -209,7 +209,7 @@ def orders_route_batch(
             timings.committed_ms = timings.total_ms
     logger.info(
         "Routed a batch of %d orders (%d skipped) in %.1f ms",
-        len(order_ids),
+        len(outcomes),
         sum(1 for outcome in outcomes.values() if outcome == "skipped"),
         (time.perf_counter() - started) * 1000,
     )

@@ -29,7 +29,7 @@ def invoice(api, assignment, **fields):
         (
             {"invoice_number": "12-34"},
             "invoice_number",
-            "Invalid invoice number '12-34': use letters and digits only.",
+            "Invalid invoice number “12-34”: use letters and digits only.",
         ),
         (
             {"invoice_value": "0.00"},

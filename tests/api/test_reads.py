@@ -203,7 +203,9 @@ def test_messages_default_to_portuguese(api_a, store_a):
     response = client.post(f"/api/v1/assignments/{assignment.pk}/accept/")
 
     assert response.status_code == 422
-    assert "não pode passar a" in response.json()["error"]["message"]
+    assert response.json()["error"]["message"] == (
+        f"A atribuição {assignment.pk} já está Aceita."
+    )
 
 
 def test_schema_and_docs_served(client):

@@ -207,6 +207,22 @@ def test_illegal_transition_is_a_clear_error(network, policy, store):
 
 
 @pytest.mark.django_db
+def test_repeated_transition_says_already_there(network, policy, store):
+    order = store(vtex_document("delivery-sao-paulo"))
+    assignment = Assignment.objects.get(order=order)
+    assignment_accept(assignment=assignment)
+    assignment.refresh_from_db()
+
+    with translation.override("en"), pytest.raises(TransitionError) as caught:
+        assignment_accept(assignment=assignment)
+
+    assert str(caught.value) == f"Assignment {assignment.pk} is already Accepted."
+    assignment.refresh_from_db()
+    assert assignment.state == "accepted"
+    assert assignment.events.count() == 2
+
+
+@pytest.mark.django_db
 def test_invoice_rejects_bad_nfe_key(network, policy, store):
     order = store(vtex_document("delivery-sao-paulo"))
     assignment = Assignment.objects.get(order=order)

@@ -6,6 +6,7 @@ import pytest
 
 from routing.engine import Step, route
 from routing.engine.baseline import route_naive
+from routing.engine.explain import score_text
 from routing.engine.search import UNKNOWN_DISTANCE_KM
 from tests.routing.engine.builders import (
     CAMPINAS,
@@ -434,3 +435,11 @@ def test_split_search_matches_brute_force(seed):
             tuple(members),
         )
         assert actual == expected
+
+
+@pytest.mark.parametrize(
+    ("score", "text"),
+    [(0.87049999, "0.871"), (0.8705, "0.871"), (0.87044, "0.870"), (1.0, "1.000")],
+)
+def test_score_text_matches_decision_table(score, text):
+    assert score_text(score) == text
