@@ -26,10 +26,14 @@ DEMO_POLICY_STEPS = (
     ("filter", "delivery_capability", {}, 1),
     ("filter", "stock", {"mode": "any"}, 1),
     ("filter", "capacity", {"spill_over": True}, 1),
-    ("criterion", "distance", {}, 3),
+    # Distance weighs most: scores are normalised over the whole network's
+    # finalists (6 km to some 2,500 km), so with equal weights a store a few
+    # hundred km away won on fairness or stock balance over one in the
+    # customer's city.
+    ("criterion", "distance", {}, 6),
     ("criterion", "performance", {}, 1),
-    ("criterion", "fairness", {}, 1),
-    ("criterion", "stock_balance", {}, 1),
+    ("criterion", "fairness", {}, 0.5),
+    ("criterion", "stock_balance", {}, 0.5),
 )
 
 
