@@ -4,6 +4,7 @@ from datetime import datetime
 
 import django_tables2 as tables
 from django.db.models import Exists, OuterRef, QuerySet
+from django.http import QueryDict
 from django.template.loader import render_to_string
 from django.urls import reverse
 from django.utils import timezone
@@ -102,13 +103,44 @@ def action_form(action: str, assignment: Assignment, data=None):
     return form_class(data, **kwargs)
 
 
-def action_forms(assignment: Assignment, actions: list[str]) -> dict:
-    """Build unbound forms for the actions that take input."""
-    return {
-        action: action_form(action, assignment)
-        for action in actions
-        if action in ACTION_FORMS
+# Session key of the values a store typed into an action form that failed,
+# so the page it returns to shows them again with the errors.
+FAILED_FORM_KEY = "routing-failed-form"
+
+
+def failed_form_keep(request, assignment: Assignment, action: str, data) -> None:
+    """Keep what was typed into an action's form that failed, for the next
+    page that shows that assignment's forms."""
+    fields = ACTION_FORMS[action].base_fields
+    request.session[FAILED_FORM_KEY] = {
+        "assignment": assignment.pk,
+        "action": action,
+        "data": {name: data.getlist(name) for name in fields if name in data},
     }
+
+
+def action_forms(assignment: Assignment, actions: list[str], request=None) -> dict:
+    """Build the forms of the actions that take input: unbound, except one
+    that just failed for this assignment, which shows what was typed and its
+    errors once."""
+    failed = None
+    kept = request.session.get(FAILED_FORM_KEY) if request is not None else None
+    if kept and kept.get("assignment") == assignment.pk:
+        failed = request.session.pop(FAILED_FORM_KEY)
+    forms = {}
+    for action in actions:
+        if action not in ACTION_FORMS:
+            continue
+        if failed is not None and failed["action"] == action:
+            data = QueryDict(mutable=True)
+            for name, values in failed["data"].items():
+                data.setlist(name, values)
+            form = action_form(action, assignment, data)
+            form.is_valid()
+            forms[action] = form
+        else:
+            forms[action] = action_form(action, assignment)
+    return forms
 
 
 def deadline_html(assignment: Assignment, now: datetime) -> str:
@@ -268,7 +300,7 @@ class AssignmentTable(tables.Table):
         context = {
             "assignment": record,
             "actions": actions,
-            "forms": action_forms(record, actions),
+            "forms": action_forms(record, actions, self.request),
             "next": self.request.get_full_path() if self.request else "",
             "compact": True,
         }

@@ -70,6 +70,7 @@ from routing.tables import (
     assignment_actions,
     assignment_rows,
     deadline_html,
+    failed_form_keep,
     state_html,
 )
 
@@ -249,7 +250,7 @@ def assignment_detail(request, pk):
     decision = assignment.decision
     if rerouted:
         decision = reroute_decision(assignment) if is_hq else None
-    forms = action_forms(assignment, actions)
+    forms = action_forms(assignment, actions, request)
     if "invoice" in forms:
         forms["invoice"].fields["invoice_value"].help_text = invoice_value_help(
             assignment
@@ -385,6 +386,7 @@ def assignment_action(request, pk, action):
     if action in ACTION_FORMS:
         form = action_form(action, assignment, request.POST)
         if not form.is_valid():
+            failed_form_keep(request, assignment, action, request.POST)
             messages.error(
                 request,
                 _("Order %(order)s was not changed: %(errors)s")

@@ -571,6 +571,29 @@ def test_invoice_with_invalid_number_changes_nothing(client, manager_a, store_a)
     assert [str(m) for m in response.context["messages"]] == [expected]
 
 
+def test_failed_invoice_form_keeps_what_was_typed(client, manager_a, store_a):
+    assignment = make_assignment(store_a, state=State.SHIPPED, items=(("2001", 25),))
+    log_in(client, manager_a)
+    typed = {
+        "invoice_number": "12-34",
+        "invoice_key": VALID_NFE_KEY,
+        "invoice_value": "1.245,60",
+    }
+
+    page = client.post(
+        action_url(assignment, "invoice"), typed, follow=True
+    ).content.decode()
+    again = client.get(detail_url(assignment)).content.decode()
+
+    assert 'value="12-34"' in page
+    assert f'value="{VALID_NFE_KEY}"' in page
+    assert 'value="1.245,60"' in page
+    assert "<details open>" in page
+    assert 'class="field-error"' in page
+    # The values are shown once; the next visit starts empty.
+    assert 'value="12-34"' not in again
+
+
 def test_mark_delivered_through_page(client, manager_a, store_a):
     assignment = make_assignment(store_a, state=State.INVOICED)
     log_in(client, manager_a)
