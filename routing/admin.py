@@ -3,11 +3,14 @@ decisions and assignments. Assignments move only through the store workflow."""
 
 from django import forms
 from django.contrib import admin, messages
+from django.urls import reverse
+from django.utils.html import format_html
 from django.utils.translation import gettext_lazy as _
 from django.utils.translation import pgettext_lazy
 from simple_history.admin import SimpleHistoryAdmin
 
 from orders.admin import ViewOnlyAdmin, ViewOnlyInline
+from routing import explanations
 from routing.engine import Step, StepError, validate_step
 from routing.models import (
     Assignment,
@@ -28,6 +31,7 @@ from routing.services.assignments import (
 )
 from routing.services.policies import PolicyError, policy_activate, policy_new_draft
 from routing.stock_admin import StockImportAdminMixin
+from routing.views import step_label
 
 
 class PolicyStepForm(forms.ModelForm):
@@ -219,17 +223,60 @@ class RoutingCaseAdmin(ViewOnlyAdmin):
 
 @admin.register(RoutingDecision)
 class RoutingDecisionAdmin(ViewOnlyAdmin):
+    """Decisions with their labels and translated reason. The candidate
+    table and the explanation are on the order page, which this links to."""
+
     list_display = [
         "order",
-        "status",
+        "status_label",
         "policy",
-        "deciding_step",
+        "step_label",
         "elapsed_ms",
         "created_at",
     ]
     list_filter = ["status", "triggered_by"]
     search_fields = ["order__vtex_order_id"]
     list_select_related = ["order", "policy"]
+    fields = [
+        "order_page",
+        "status_label",
+        "policy",
+        "step_label",
+        "reason_text",
+        "lines",
+        "excluded_location_ids",
+        "trigger_label",
+        "user",
+        "elapsed_ms",
+        "created_at",
+    ]
+    readonly_fields = fields
+
+    @admin.display(description=_("order"), ordering="order__vtex_order_id")
+    def order_page(self, decision):
+        url = reverse("orders:detail", args=[decision.order.vtex_order_id])
+        return format_html(
+            '<a href="{}#routing">{}</a> · {}',
+            url,
+            decision.order.vtex_order_id,
+            _("candidate table and explanation on the order page"),
+        )
+
+    @admin.display(description=_("status"), ordering="status")
+    def status_label(self, decision):
+        return explanations.status_label(decision.status)
+
+    @admin.display(description=_("deciding step"), ordering="deciding_step")
+    def step_label(self, decision):
+        return step_label(decision.deciding_step) if decision.deciding_step else "—"
+
+    @admin.display(description=_("reason"))
+    def reason_text(self, decision):
+        return explanations.decision_reason(decision)
+
+    @admin.display(description=_("triggered by"), ordering="triggered_by")
+    def trigger_label(self, decision):
+        return explanations.trigger_label(decision.triggered_by)
 
 
 class AssignmentLineInline(ViewOnlyInline):

@@ -218,13 +218,19 @@ class RoutingCase(TimeStampedModel):
         verbose_name_plural = _("routing cases")
         indexes = [models.Index(fields=["status", "-updated_at"])]
 
+    def __str__(self) -> str:
+        return _("Routing of order %(order)s") % {"order": self.order.vtex_order_id}
+
 
 class RoutingDecision(models.Model):
     """Append-only record of one run of a policy on an order (or on the
     lines a rejected part left), with every candidate and why."""
 
     order = models.ForeignKey(
-        Order, on_delete=models.CASCADE, related_name="routing_decisions"
+        Order,
+        on_delete=models.CASCADE,
+        related_name="routing_decisions",
+        verbose_name=_("order"),
     )
     policy = models.ForeignKey(
         RoutingPolicy,
@@ -232,6 +238,7 @@ class RoutingDecision(models.Model):
         null=True,
         blank=True,
         related_name="decisions",
+        verbose_name=_("policy"),
     )
     status = models.CharField(_("status"), max_length=12)
     deciding_step = models.CharField(_("deciding step"), max_length=40, blank=True)
@@ -245,7 +252,11 @@ class RoutingDecision(models.Model):
     )
     triggered_by = models.CharField(_("triggered by"), max_length=20)
     user = models.ForeignKey(
-        settings.AUTH_USER_MODEL, on_delete=models.SET_NULL, null=True, blank=True
+        settings.AUTH_USER_MODEL,
+        on_delete=models.SET_NULL,
+        null=True,
+        blank=True,
+        verbose_name=_("user"),
     )
     created_at = models.DateTimeField(_("created at"), auto_now_add=True)
 
@@ -253,6 +264,12 @@ class RoutingDecision(models.Model):
         ordering = ["order_id", "created_at", "id"]
         verbose_name = _("routing decision")
         verbose_name_plural = _("routing decisions")
+
+    def __str__(self) -> str:
+        return _("Decision %(id)s for order %(order)s") % {
+            "id": self.pk,
+            "order": self.order.vtex_order_id,
+        }
 
 
 class Assignment(TimeStampedModel):

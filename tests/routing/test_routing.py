@@ -3,6 +3,7 @@ import gc
 import pytest
 from django.db import connection
 from django.test.utils import CaptureQueriesContext
+from django.urls import reverse
 from django.utils import translation
 
 from franchises.models import Location
@@ -381,3 +382,19 @@ def test_batch_restores_garbage_collector(network, policy, unrouted, monkeypatch
     assert gc.isenabled()
     assert not RoutingDecision.objects.filter(order=order).exists()
     assert not RoutingCase.objects.filter(order=order).exists()
+
+
+@pytest.mark.django_db
+def test_decision_admin_page_reads_in_portuguese(network, policy, store, admin_client):
+    order = store(vtex_document("delivery-sao-paulo"))
+    decision = RoutingDecision.objects.get(order=order)
+
+    page = admin_client.get(
+        reverse("admin:routing_routingdecision_change", args=[decision.pk])
+    ).content.decode()
+
+    assert f"Decisão {decision.pk} do pedido {order.vtex_order_id}" in page
+    assert reverse("orders:detail", args=[order.vtex_order_id]) + "#routing" in page
+    assert "Roteado para loja-a" in page
+    assert "Routed to" not in page
+    assert "RoutingDecision object" not in page
