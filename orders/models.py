@@ -125,7 +125,7 @@ class OrderLocation(models.Model):
         DOCK = "dock", _("Ships from its dock")
         PICKUP_POINT = "pickup_point", _("Pickup point")
         SELLER = "seller", _("White-label seller")
-        ASSIGNED = "assigned", _("Assigned by routing")
+        ASSIGNED = "assigned", _("Offered a part")
         CREDITED = "credited", _("Credited with the sale")
 
     # Links derived from the VTEX document, rebuilt on every refresh; other

@@ -60,7 +60,11 @@ from routing.services.assignments import (
     assignment_start_picking,
 )
 from routing.services.nfe import invoice_range
-from routing.services.routing import order_assign_manually, order_reroute
+from routing.services.routing import (
+    manual_shortages,
+    order_assign_manually,
+    order_reroute,
+)
 from routing.tables import (
     ACTION_FORMS,
     REROUTED_STATES,
@@ -586,9 +590,13 @@ def exception_assign(request, pk):
         return redirect("routing:exceptions")
     location_id = form.cleaned_data["location"]
 
+    shortages = []
     with transaction.atomic():
         lines = locked_unassigned_lines(case)
         if lines:
+            shortages = manual_shortages(
+                order_id=case.order_id, location_id=location_id, lines=lines
+            )
             order_assign_manually(
                 order_id=case.order_id,
                 location_id=location_id,
@@ -613,6 +621,20 @@ def exception_assign(request, pk):
         _("Order %(order)s offered to %(location)s.")
         % {"order": order_id, "location": location},
     )
+    for sku, available, asked in shortages:
+        messages.warning(
+            request,
+            _(
+                "%(location)s has %(available)s of the %(asked)s units of SKU "
+                "%(sku)s available; the store may reject the part as out of stock."
+            )
+            % {
+                "location": location,
+                "available": available,
+                "asked": asked,
+                "sku": sku,
+            },
+        )
     return redirect("routing:exceptions")
 
 

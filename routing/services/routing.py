@@ -19,7 +19,7 @@ from django.db.models import prefetch_related_objects
 from django.utils import timezone
 
 from franchises.models import Location
-from orders.models import Order
+from orders.models import Order, OrderItem
 from routing.candidate_rows import rows_pack
 from routing.engine import Candidate, Decision, messages, route
 from routing.engine.filters import latest_ship_time
@@ -377,6 +377,31 @@ def order_assign_manually(
         writer.case_set(order, RoutingCase.Status.ROUTED, "")
         (assignment,) = writer.flush()
     return assignment
+
+
+def manual_shortages(
+    *, order_id: int, location_id: int, lines: list[tuple[int, int]]
+) -> list[tuple[str, int, int]]:
+    """Return (SKU, units available, units asked) for each SKU of `lines` the
+    location cannot cover from its available stock (quantity less reserved),
+    before an assignment by hand reserves them."""
+    skus = dict(
+        OrderItem.objects.filter(order_id=order_id).values_list("item_index", "sku_id")
+    )
+    asked: dict[str, int] = {}
+    for index, quantity in lines:
+        asked[skus[index]] = asked.get(skus[index], 0) + quantity
+    available = {
+        sku: max(quantity - reserved, 0)
+        for sku, quantity, reserved in StockLevel.objects.filter(
+            location_id=location_id, sku_id__in=list(asked)
+        ).values_list("sku_id", "quantity", "reserved")
+    }
+    return [
+        (sku, available.get(sku, 0), units)
+        for sku, units in sorted(asked.items())
+        if available.get(sku, 0) < units
+    ]
 
 
 def order_cancel_release(*, order_id: int) -> int:

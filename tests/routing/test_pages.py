@@ -822,6 +822,10 @@ def test_exception_queue_names_steps_in_portuguese(client, hq_user, store_a):
 
 def test_manual_assignment_offers_chosen_location(client, hq_user, store_a):
     case = exception_case(store_a)
+    stock_levels_set(
+        rows=[StockRow(store_a.pk, "2001", 5), StockRow(store_a.pk, "3107", 1)],
+        source="csv",
+    )
     log_in(client, hq_user)
 
     response = client.post(
@@ -847,6 +851,27 @@ def test_manual_assignment_offers_chosen_location(client, hq_user, store_a):
             location="loja-a · Loja A",
         )
     ]
+
+
+def test_manual_assignment_warns_of_short_stock(client, hq_user, store_a):
+    case = exception_case(store_a)
+    stock_levels_set(rows=[StockRow(store_a.pk, "2001", 1)], source="csv")
+    log_in(client, hq_user)
+
+    response = client.post(
+        reverse("routing:exception_assign", kwargs={"pk": case.pk}),
+        {"location": store_a.pk},
+    )
+
+    warning = (
+        "%(location)s has %(available)s of the %(asked)s units of SKU "
+        "%(sku)s available; the store may reject the part as out of stock."
+    )
+    assert flashed(response)[1:] == [
+        pt_br(warning, location="loja-a · Loja A", available=1, asked=2, sku="2001"),
+        pt_br(warning, location="loja-a · Loja A", available=0, asked=1, sku="3107"),
+    ]
+    assert Assignment.objects.get(order=case.order).state == State.OFFERED
 
 
 def test_manual_assignment_skips_lines_already_offered(
