@@ -42,6 +42,8 @@ class BackfillSummary:
     created: int = 0
     updated: int = 0
     unchanged: int = 0
+    # Documents older than the stored order (an earlier lastChange), ignored.
+    stale: int = 0
     quarantined: int = 0
     not_found: int = 0
     failed: int = 0
@@ -56,7 +58,8 @@ class BackfillSummary:
         return (
             f"listed {self.listed}, stored {self.stored} "
             f"({self.created} new, {self.updated} updated), "
-            f"unchanged {self.unchanged}, quarantined {self.quarantined}, "
+            f"unchanged {self.unchanged}, stale {self.stale}, "
+            f"quarantined {self.quarantined}, "
             f"not found {self.not_found}, failed {self.failed}, "
             f"{self.seconds:.1f} s"
         )
@@ -183,7 +186,7 @@ def _count(summary: BackfillSummary, order_id: str, outcome, problem: str) -> No
         Outcome.CREATED: "created",
         Outcome.UPDATED: "updated",
         Outcome.UNCHANGED: "unchanged",
-        Outcome.STALE: "unchanged",
+        Outcome.STALE: "stale",
         Outcome.QUARANTINED: "quarantined",
         Outcome.NOT_FOUND: "not_found",
     }[outcome]

@@ -4,7 +4,13 @@ import pytest
 from django.core.management import CommandError, call_command
 
 from orders.models import Order, OrderItem, QuarantinedDocument
-from orders.services.backfill import order_ids_list, orders_backfill
+from orders.services.backfill import (
+    BackfillSummary,
+    _count,
+    order_ids_list,
+    orders_backfill,
+)
+from orders.services.refresh import Outcome
 from orders.vtex.client import VtexClient
 from tests.orders.conftest import DAY
 
@@ -173,3 +179,14 @@ def test_backfill_command_rejects_bad_arguments(arguments, message):
 
     assert str(caught.value) == message
     assert Order.objects.count() == 0
+
+
+def test_summary_counts_stale_documents_apart():
+    summary = BackfillSummary(listed=2)
+
+    _count(summary, "1000001-01", Outcome.STALE, "")
+    _count(summary, "1000002-01", Outcome.UNCHANGED, "")
+
+    assert summary.stale == 1
+    assert summary.unchanged == 1
+    assert "unchanged 1, stale 1," in summary.line()

@@ -202,7 +202,7 @@ def _ponte_run(client: VtexClient, since, until, workers: int) -> dict:
     if summary.failed:
         raise CommandError(f"{summary.failed} orders failed: {summary.failures[:3]}")
     return {
-        "orders": summary.created + summary.updated + summary.unchanged,
+        "orders": summary.created + summary.updated + summary.unchanged + summary.stale,
         "quarantined": summary.quarantined,
         "seconds": summary.seconds,
     }
