@@ -57,7 +57,7 @@ def outbox_send(*, call_id: int, client: VtexClient | None = None) -> str:
     )
     if not claimed:
         return VtexOutboxCall.objects.get(pk=call_id).status
-    call = VtexOutboxCall.objects.get(pk=call_id)
+    call = VtexOutboxCall.objects.select_related("order").get(pk=call_id)
     if client is None:
         client = VtexClient.from_settings()
         # The outbox retries on its own schedule; one try per send keeps a
@@ -94,11 +94,16 @@ def _failed(call: VtexOutboxCall, error: str, *, permanent: bool = False) -> str
         next_attempt_at=timezone.now() + delay,
         updated_at=timezone.now(),
     )
+    # The outbox's own attempt count; the error may name the HTTP client's
+    # retries within this one attempt.
     logger.warning(
-        "VTEX %s for order %s failed (attempt %d): %s",
+        "VTEX %s call %s for order %s failed, outbox attempt %d of %d (%s): %s",
         call.kind,
-        call.order_id,
+        call.pk,
+        call.order.vtex_order_id,
         call.attempts,
+        MAX_ATTEMPTS,
+        status,
         error,
     )
     return status

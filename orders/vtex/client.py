@@ -202,9 +202,10 @@ class VtexClient:
                 delay,
             )
             self.sleep(delay)
-        raise VtexError(
-            f"{method} {path} failed after {self.max_attempts} attempts: {last_problem}"
+        tries = (
+            "1 attempt" if self.max_attempts == 1 else f"{self.max_attempts} attempts"
         )
+        raise VtexError(f"{method} {path} failed after {tries}: {last_problem}")
 
     def _backoff(self, attempt: int) -> float:
         """0.5 s, 1 s, 2 s … with up to 25 % jitter, capped at max_backoff."""
