@@ -14,7 +14,7 @@ DEMO_RULES = (
     (Kind.STUCK_ASSIGNMENT_STATE, "Parado há 48 h", 48, Severity.WARNING, None),
     (Kind.STATUS_MISMATCH, "Status VTEX diferente", 60, Severity.WARNING, None),
     (Kind.UNROUTABLE, "Pedido sem local viável", 0, Severity.CRITICAL, 60),
-    (Kind.TOTALS_MISMATCH, "Totais que não fecham", 1, Severity.WARNING, None),
+    (Kind.TOTALS_MISMATCH, "Totais do pedido não fecham", 1, Severity.WARNING, None),
     (Kind.QUARANTINED, "Documento em quarentena", 0, Severity.WARNING, None),
     (Kind.INVOICE_CNPJ_MISMATCH, "CNPJ da nota diferente", 0, Severity.CRITICAL, None),
     (Kind.WEBHOOK_FAILED, "Webhooks que falharam", 0, Severity.WARNING, None),
