@@ -146,6 +146,8 @@ class OrderLocation(models.Model):
     reason = models.CharField(_("reason"), max_length=20, choices=Reason.choices)
 
     class Meta:
+        verbose_name = _("order location")
+        verbose_name_plural = _("order locations")
         ordering = ["order_id", "location_id", "reason"]
         constraints = [
             models.UniqueConstraint(
@@ -193,6 +195,8 @@ class OrderItem(models.Model):
     pickup_point_id = models.CharField(_("pickup point"), max_length=100, blank=True)
 
     class Meta:
+        verbose_name = _("order item")
+        verbose_name_plural = _("order items")
         ordering = ["order_id", "item_index"]
         constraints = [
             models.UniqueConstraint(
@@ -213,6 +217,8 @@ class OrderTotal(models.Model):
     value = models.DecimalField(_("value"), **MONEY)
 
     class Meta:
+        verbose_name = _("order total")
+        verbose_name_plural = _("order totals")
         ordering = ["order_id", "total_id"]
         constraints = [
             models.UniqueConstraint(
@@ -233,6 +239,8 @@ class OrderPayment(models.Model):
     tid = models.CharField(_("TID"), max_length=100, blank=True)
 
     class Meta:
+        verbose_name = _("order payment")
+        verbose_name_plural = _("order payments")
         ordering = ["order_id", "id"]
 
 
@@ -250,6 +258,8 @@ class OrderPackage(models.Model):
     tracking_url = models.CharField(_("tracking URL"), max_length=500, blank=True)
 
     class Meta:
+        verbose_name = _("order package")
+        verbose_name_plural = _("order packages")
         ordering = ["order_id", "id"]
 
 
