@@ -82,10 +82,15 @@ class OrderTable(tables.Table):
 
     def render_status(self, value):
         code = value or "null"
+        label = vtex_status_label(value)
+        if not value or label == value:
+            # An incomplete order has no status, and an unknown status has no
+            # label of its own: the code would only repeat.
+            return format_html('<span class="status status-{}">{}</span>', code, label)
         return format_html(
             '<span class="status status-{}">{}</span> <code>{}</code>',
             code,
-            vtex_status_label(value),
+            label,
             code,
         )
 

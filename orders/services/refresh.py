@@ -31,6 +31,7 @@ from orders.models import (
 from orders.services.locations import LocationIndex
 from orders.services.quarantine import quarantine_put
 from orders.signals import orders_stored
+from orders.templatetags.orders_display import VTEX_STATUS_LABELS
 from orders.vtex.client import VtexClient, VtexNotFound
 from orders.vtex.parser import (
     DocumentError,
@@ -141,6 +142,15 @@ def _parse(vtex_order_id: str, text: str) -> ParsedOrder:
         raise DocumentError(
             f"orderId: the document is for {parsed.vtex_order_id!r}, "
             f"expected {vtex_order_id!r}"
+        )
+    if parsed.status and parsed.status not in VTEX_STATUS_LABELS:
+        # Stored as it is: VTEX adds statuses now and then, and holding the
+        # order back would stop its routing and finance. Routing takes only
+        # the statuses it knows as fulfillable.
+        logger.warning(
+            "VTEX order %s has status %r, which Ponte does not know",
+            vtex_order_id,
+            parsed.status,
         )
     # The body's own bytes identify a repeat: VTEX serves an unchanged order
     # with the same body, and a reordered body costs only a needless update.

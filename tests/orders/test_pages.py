@@ -9,6 +9,7 @@ import pytest
 from django.db import connection
 from django.test.utils import CaptureQueriesContext
 from django.urls import reverse
+from django.utils import translation
 
 from tests.orders.factories import (
     OrderFactory,
@@ -552,3 +553,19 @@ def test_quarantine_shows_start_of_long_payload(client, hq_user):
     assert "x" * 20_000 in content
     assert "x" * 20_001 not in content
     assert "30000" in content
+
+
+@pytest.mark.parametrize(
+    ("status", "html"),
+    [
+        ("teleported", '<span class="status status-teleported">teleported</span>'),
+        ("", '<span class="status status-null">Incompleto</span>'),
+    ],
+)
+def test_status_without_label_shows_once(status, html):
+    from orders.tables import OrderTable
+
+    with translation.override("pt-br"):
+        rendered = OrderTable([]).render_status(status)
+
+    assert rendered == html

@@ -250,3 +250,16 @@ def test_store_records_delivery_flags(fixture, has_delivery, has_pickup):
     order = Order.objects.get(vtex_order_id=document["orderId"])
     assert order.has_delivery is has_delivery
     assert order.has_pickup is has_pickup
+
+
+@pytest.mark.django_db
+def test_unknown_status_stored_with_warning(caplog):
+    with caplog.at_level("WARNING", logger="orders.services.refresh"):
+        outcome = store(vtex_document("delivery-sao-paulo", status="teleported"))
+
+    assert outcome is Outcome.CREATED
+    assert Order.objects.get(vtex_order_id=ORDER_ID).status == "teleported"
+    assert (
+        f"VTEX order {ORDER_ID} has status 'teleported', which Ponte does not know"
+        in (caplog.text)
+    )
