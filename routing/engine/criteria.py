@@ -35,15 +35,10 @@ def normalise(raw: Raw, missing: str) -> list[float]:
         low -= gap
         raw = [low if value is None else value for value in raw]
     span = high - low
-    scores = []
-    for value in raw:
-        if value is None:
-            scores.append(0.5)
-        elif span <= 1e-12:
-            scores.append(1.0)
-        else:
-            scores.append((value - low) / span)
-    return scores
+    # Comprehensions: this runs once per criterion over every finalist.
+    if span <= 1e-12:
+        return [0.5 if value is None else 1.0 for value in raw]
+    return [0.5 if value is None else (value - low) / span for value in raw]
 
 
 def criterion_distance(
@@ -65,15 +60,22 @@ def criterion_performance(
         on_time = state.candidate.on_time_rate
         rejection = state.candidate.rejection_rate
         # A location without measurements scores a neutral 0.5 on that rate.
-        on_time_value = 0.5 if on_time is None else min(max(on_time, 0.0), 1.0)
-        acceptance_value = (
-            0.5 if rejection is None else 1.0 - min(max(rejection, 0.0), 1.0)
-        )
+        on_time_value = 0.5 if on_time is None else _clamped(on_time)
+        acceptance_value = 0.5 if rejection is None else 1.0 - _clamped(rejection)
         raw.append(
             (on_time_weight * on_time_value + rejection_weight * acceptance_value)
             / total_weight
         )
     return raw
+
+
+def _clamped(rate: float) -> float:
+    """Return the rate limited to 0..1."""
+    if rate < 0.0:
+        return 0.0
+    if rate > 1.0:
+        return 1.0
+    return rate
 
 
 def criterion_fairness(

@@ -301,7 +301,8 @@ def filter_meets_promise(
             zone_name = candidate.time_zone
             reason = m.message(
                 m.PROMISE_LATE,
-                arrival=local(arrives_at, zone_name),
+                # Each arrival is its own instant, so a cache would only cost.
+                arrival=format_local(arrives_at, zone_name),
                 promised=local(promised_by, zone_name),
                 opens=local(opens_at, zone_name),
                 lead_time=f"{candidate.lead_time_hours:g}",

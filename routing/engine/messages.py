@@ -394,7 +394,9 @@ class Message:
             if type(value) not in _PLAIN:
                 break
         else:
-            return [self.code, dict(params)]
+            # Shared, not copied: a Message's params are never changed after
+            # it is made, and callers only serialise the result.
+            return [self.code, params]
         return [
             self.code,
             {name: _value_to_json(value) for name, value in params.items()},
