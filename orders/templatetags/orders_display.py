@@ -8,6 +8,8 @@ from django.utils import dateformat, formats
 from django.utils.translation import gettext_lazy as _
 from django.utils.translation import ngettext, pgettext
 
+from orders.quarantine_reasons import reason_translated
+
 register = template.Library()
 
 # VTEX status ids as the Orders API spells them, with the names the VTEX Admin
@@ -78,6 +80,11 @@ def vtex_status_label(status: str) -> str:
     if not status:
         return str(INCOMPLETE_LABEL)
     return str(VTEX_STATUS_LABELS.get(status, status))
+
+
+@register.filter
+def quarantine_reason(reason: str) -> str:
+    return reason_translated(reason)
 
 
 @register.filter

@@ -543,6 +543,17 @@ def test_quarantine_lists_documents_for_hq(client, hq_user):
     assert ">3<" in content
 
 
+def test_quarantine_reason_in_portuguese(client, hq_user):
+    QuarantinedDocumentFactory(reason="items[0].quantity: expected an integer, got '1'")
+    log_in(client, hq_user)
+
+    content = client.get(QUARANTINE_URL).content.decode()
+
+    assert "items[0].quantity: esperava-se um número inteiro, veio &#x27;1&#x27;" in (
+        content
+    )
+
+
 def test_quarantine_shows_start_of_long_payload(client, hq_user):
     document = QuarantinedDocumentFactory(payload="x" * 30_000)
     log_in(client, hq_user)
