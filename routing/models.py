@@ -365,7 +365,11 @@ class Assignment(TimeStampedModel):
         ]
 
     def __str__(self) -> str:
-        return f"{self.order_id} → {self.location_id} ({self.state})"
+        # No related rows: admin lists name many assignments per page.
+        return _("Assignment %(id)s (%(state)s)") % {
+            "id": self.pk,
+            "state": self.get_state_display(),
+        }
 
 
 class AssignmentLine(models.Model):

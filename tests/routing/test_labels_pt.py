@@ -153,3 +153,13 @@ def test_step_history_actions_agree(policy, admin_user):
     assert ("distance", "Alterada") in actions
     assert ("distance", "Adicionada") in actions
     assert not any(action == "Criado em" for _name, action in actions)
+
+
+@pytest.mark.django_db
+def test_assignment_named_with_state_label(store_a):
+    assignment = make_assignment(store_a, state=Assignment.State.INVOICED)
+
+    with translation.override("pt-br"):
+        name = str(assignment)
+
+    assert name == f"Atribuição {assignment.pk} (Faturada)"
