@@ -21,15 +21,26 @@ KINDS = {
     "a number": gettext_noop("a number"),
 }
 
-# (pattern, template): each template has the pattern's named groups.
+# Kinds of the Python types json.loads returns.
+PYTHON_TYPE_KINDS = {
+    "list": "a list",
+    "str": "text",
+    "int": "a number",
+    "float": "a number",
+    "bool": "a boolean",
+    "NoneType": "null",
+}
+
+# (pattern, template): each template has the pattern's named groups, or
+# "kind" in place of "type".
 FORMS = [
     (
         r"body is not valid JSON: (?P<detail>.+)",
         gettext_noop("body is not valid JSON: %(detail)s"),
     ),
     (
-        r"body is a JSON (?P<kind>\w+), expected an order object",
-        gettext_noop("body is a JSON %(kind)s, expected an order object"),
+        r"body is a JSON (?P<type>\w+), expected an order object",
+        gettext_noop("body is %(kind)s in JSON, expected an order object"),
     ),
     (r"(?P<path>[^:]+): missing", gettext_noop("%(path)s: missing")),
     (r"(?P<path>[^:]+): empty", gettext_noop("%(path)s: empty")),
@@ -109,6 +120,9 @@ def reason_translated(reason: str) -> str:
         if match is None:
             continue
         values = match.groupdict()
+        if "type" in values:
+            # A Python type name, as json.loads returned the body.
+            values["kind"] = PYTHON_TYPE_KINDS.get(values["type"], values["type"])
         if "kind" in values and values["kind"] in KINDS:
             values["kind"] = gettext(KINDS[values["kind"]])
         return gettext(template) % values

@@ -18,7 +18,7 @@ from django.urls import reverse
 from django.utils import timezone
 from django.utils.http import url_has_allowed_host_and_scheme
 from django.utils.translation import gettext as _
-from django.utils.translation import gettext_lazy
+from django.utils.translation import gettext_lazy, ngettext
 from django.views.decorators.http import require_POST
 
 from franchises.access import (
@@ -624,9 +624,12 @@ def exception_assign(request, pk):
     for sku, available, asked in shortages:
         messages.warning(
             request,
-            _(
+            ngettext(
+                "%(location)s has %(available)s of the %(asked)s unit of SKU "
+                "%(sku)s available; the store may reject the part as out of stock.",
                 "%(location)s has %(available)s of the %(asked)s units of SKU "
-                "%(sku)s available; the store may reject the part as out of stock."
+                "%(sku)s available; the store may reject the part as out of stock.",
+                asked,
             )
             % {
                 "location": location,

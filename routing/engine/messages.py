@@ -516,13 +516,16 @@ def _parse_value(name: str, value: str) -> Any:
         items = [parse_message(item) for item in value.split(separator)]
         if all(item is not None for item in items):
             return items
-    nested = parse_message(value) if " " in value else None
-    if nested is not None:
-        return nested
-    if name == "reason":
+    if name == "reason" and ", " in value:
+        # Shortages of several SKUs, joined: split first, because the first
+        # shortage's template also matches the whole list, taking the rest
+        # as its SKU.
         shortages = [parse_message(item) for item in value.split(", ")]
         if all(item is not None for item in shortages):
             return Message(STOCK_SHORTAGES, {"items": shortages})
+    nested = parse_message(value) if " " in value else None
+    if nested is not None:
+        return nested
     return value
 
 

@@ -80,7 +80,11 @@ def _move(
     if to_state == from_state:
         raise TransitionError(
             _("Assignment %(id)s is already %(state)s.")
-            % {"id": assignment.pk, "state": Assignment.State(from_state).label}
+            % {
+                "id": assignment.pk,
+                # Lower case inside the sentence ("já está aceita").
+                "state": str(Assignment.State(from_state).label).lower(),
+            }
         )
     if to_state not in TRANSITIONS.get(from_state, ()):
         raise TransitionError(

@@ -92,7 +92,7 @@ def test_accept_twice_is_422(api_a, store_a):
     assert response.status_code == 422
     error = response.json()["error"]
     assert error["code"] == "invalid_transition"
-    assert error["message"] == f"Assignment {assignment.pk} is already Accepted."
+    assert error["message"] == f"Assignment {assignment.pk} is already accepted."
     assert assignment.events.count() == events_before
 
 

@@ -204,7 +204,7 @@ def test_messages_default_to_portuguese(api_a, store_a):
 
     assert response.status_code == 422
     assert response.json()["error"]["message"] == (
-        f"A atribuição {assignment.pk} já está Aceita."
+        f"A atribuição {assignment.pk} já está aceita."
     )
 
 

@@ -73,3 +73,11 @@ def test_parser_reasons_match_a_form(change):
     reason = str(caught.value)
 
     assert in_portuguese(reason) != reason
+
+
+def test_body_of_wrong_type_names_its_kind():
+    reason = "body is a JSON list, expected an order object"
+
+    assert in_portuguese(reason) == (
+        "o corpo em JSON é uma lista; esperava-se o objeto de um pedido"
+    )

@@ -863,13 +863,11 @@ def test_manual_assignment_warns_of_short_stock(client, hq_user, store_a):
         {"location": store_a.pk},
     )
 
-    warning = (
-        "%(location)s has %(available)s of the %(asked)s units of SKU "
-        "%(sku)s available; the store may reject the part as out of stock."
-    )
     assert flashed(response)[1:] == [
-        pt_br(warning, location="loja-a · Loja A", available=1, asked=2, sku="2001"),
-        pt_br(warning, location="loja-a · Loja A", available=0, asked=1, sku="3107"),
+        "loja-a · Loja A tem 1 das 2 unidades do SKU 2001 disponíveis; a loja "
+        "pode recusar a parte por falta de estoque.",
+        "loja-a · Loja A tem 0 de 1 unidade do SKU 3107 disponível; a loja "
+        "pode recusar a parte por falta de estoque.",
     ]
     assert Assignment.objects.get(order=case.order).state == State.OFFERED
 

@@ -302,3 +302,19 @@ def test_order_page_explains_outscoring_finalists(split_stock, policy, hq_user):
 
     assert html.count("Finalist with a higher score, not chosen (see above)") == 2
     assert "loja-a, loja-c scored higher but hold only part of the order" in html
+
+
+def test_joined_shortages_translate_as_a_list():
+    text = (
+        "Pickup location sp-moema cannot fulfil the order itself (stock: 0 of 1 "
+        "unit of SKU 2002 in stock, 0 of 1 unit of SKU 2018 in stock), so the "
+        "order is routed as a delivery to its address (transfer)."
+    )
+
+    with translation.override("pt-br"):
+        translated = explanations.translate_reason(text)
+
+    assert "in stock" not in translated
+    assert "0 de 1 unidade do SKU 2002 em estoque, 0 de 1 unidade do SKU 2018" in (
+        translated
+    )

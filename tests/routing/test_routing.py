@@ -217,7 +217,7 @@ def test_repeated_transition_says_already_there(network, policy, store):
     with translation.override("en"), pytest.raises(TransitionError) as caught:
         assignment_accept(assignment=assignment)
 
-    assert str(caught.value) == f"Assignment {assignment.pk} is already Accepted."
+    assert str(caught.value) == f"Assignment {assignment.pk} is already accepted."
     assignment.refresh_from_db()
     assert assignment.state == "accepted"
     assert assignment.events.count() == 2
