@@ -6,7 +6,7 @@ from django.contrib import admin, messages
 from django.urls import reverse
 from django.utils.html import format_html
 from django.utils.translation import gettext_lazy as _
-from django.utils.translation import pgettext_lazy
+from django.utils.translation import ngettext, pgettext_lazy
 from simple_history.admin import SimpleHistoryAdmin
 
 from orders.admin import ViewOnlyAdmin, ViewOnlyInline
@@ -243,7 +243,7 @@ class RoutingDecisionAdmin(ViewOnlyAdmin):
         "policy",
         "step_label",
         "reason_text",
-        "lines",
+        "lines_text",
         "excluded_location_ids",
         "trigger_label",
         "user",
@@ -273,6 +273,22 @@ class RoutingDecisionAdmin(ViewOnlyAdmin):
     @admin.display(description=_("reason"))
     def reason_text(self, decision):
         return explanations.decision_reason(decision)
+
+    @admin.display(description=_("lines routed"))
+    def lines_text(self, decision):
+        """Return the (item index, quantity) pairs as "item 0: 2 units"."""
+        return (
+            "; ".join(
+                ngettext(
+                    "item %(index)s: %(count)s unit",
+                    "item %(index)s: %(count)s units",
+                    quantity,
+                )
+                % {"index": index, "count": quantity}
+                for index, quantity in decision.lines
+            )
+            or "—"
+        )
 
     @admin.display(description=_("triggered by"), ordering="triggered_by")
     def trigger_label(self, decision):

@@ -398,3 +398,4 @@ def test_decision_admin_page_reads_in_portuguese(network, policy, store, admin_c
     assert "Roteado para loja-a" in page
     assert "Routed to" not in page
     assert "RoutingDecision object" not in page
+    assert "item 0: 1 unidade; item 1: 4 unidades; item 2: 1 unidade" in page
