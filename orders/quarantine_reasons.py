@@ -1,7 +1,8 @@
 """Quarantine reasons in the reader's language.
 
 The parser raises its errors in English, and `QuarantinedDocument.reason`
-keeps them so: the log, the admin search and earlier rows share one text.
+stores them in English, so the log, the admin search and earlier rows share
+one text.
 `reason_translated` matches each known form and fills its translation with
 the same field path and values, which stay as VTEX sent them. A reason of
 another form is shown as stored.
@@ -31,8 +32,8 @@ PYTHON_TYPE_KINDS = {
     "NoneType": "null",
 }
 
-# (pattern, template): each template has the pattern's named groups, or
-# "kind" in place of "type".
+# Pairs of a pattern and its template. A template uses the pattern's named
+# groups, with "kind" in place of "type".
 FORMS = [
     (
         r"body is not valid JSON: (?P<detail>.+)",

@@ -108,8 +108,8 @@ def action_form(action: str, assignment: Assignment, data=None):
 FAILED_FORM_KEY = "routing-failed-form"
 
 
-def failed_form_keep(request, assignment: Assignment, action: str, data) -> None:
-    """Keep what was typed into an action's form that failed, for the next
+def failed_form_save(request, assignment: Assignment, action: str, data) -> None:
+    """Save what was typed into an action's form that failed, for the next
     page that shows that assignment's forms."""
     fields = ACTION_FORMS[action].base_fields
     request.session[FAILED_FORM_KEY] = {
@@ -124,8 +124,8 @@ def action_forms(assignment: Assignment, actions: list[str], request=None) -> di
     that just failed for this assignment, which shows what was typed and its
     errors once."""
     failed = None
-    kept = request.session.get(FAILED_FORM_KEY) if request is not None else None
-    if kept and kept.get("assignment") == assignment.pk:
+    stored = request.session.get(FAILED_FORM_KEY) if request is not None else None
+    if stored and stored.get("assignment") == assignment.pk:
         failed = request.session.pop(FAILED_FORM_KEY)
     forms = {}
     for action in actions:

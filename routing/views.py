@@ -74,7 +74,7 @@ from routing.tables import (
     assignment_actions,
     assignment_rows,
     deadline_html,
-    failed_form_keep,
+    failed_form_save,
     state_html,
 )
 
@@ -390,7 +390,7 @@ def assignment_action(request, pk, action):
     if action in ACTION_FORMS:
         form = action_form(action, assignment, request.POST)
         if not form.is_valid():
-            failed_form_keep(request, assignment, action, request.POST)
+            failed_form_save(request, assignment, action, request.POST)
             messages.error(
                 request,
                 _("Order %(order)s was not changed: %(errors)s")
@@ -621,7 +621,7 @@ def exception_assign(request, pk):
         _("Order %(order)s offered to %(location)s.")
         % {"order": order_id, "location": location},
     )
-    for sku, available, asked in shortages:
+    for sku, available, requested in shortages:
         messages.warning(
             request,
             ngettext(
@@ -629,12 +629,12 @@ def exception_assign(request, pk):
                 "%(sku)s available; the store may reject the part as out of stock.",
                 "%(location)s has %(available)s of the %(asked)s units of SKU "
                 "%(sku)s available; the store may reject the part as out of stock.",
-                asked,
+                requested,
             )
             % {
                 "location": location,
                 "available": available,
-                "asked": asked,
+                "asked": requested,
                 "sku": sku,
             },
         )

@@ -144,9 +144,9 @@ def _parse(vtex_order_id: str, text: str) -> ParsedOrder:
             f"expected {vtex_order_id!r}"
         )
     if parsed.status and parsed.status not in VTEX_STATUS_LABELS:
-        # Stored as it is: VTEX adds statuses now and then, and holding the
-        # order back would stop its routing and finance. Routing takes only
-        # the statuses it knows as fulfillable.
+        # Stored as it is, because VTEX adds statuses now and then and
+        # quarantining the order would stop its routing and finance. Routing
+        # takes only the statuses listed in ROUTABLE_STATUSES.
         logger.warning(
             "VTEX order %s has status %r, which Ponte does not know",
             vtex_order_id,

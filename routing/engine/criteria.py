@@ -35,7 +35,8 @@ def normalise(raw: Raw, missing: str) -> list[float]:
         low -= gap
         raw = [low if value is None else value for value in raw]
     span = high - low
-    # Comprehensions: this runs once per criterion over every finalist.
+    # Built with comprehensions, because this runs once per criterion over
+    # every finalist.
     if span <= 1e-12:
         return [0.5 if value is None else 1.0 for value in raw]
     return [0.5 if value is None else (value - low) / span for value in raw]

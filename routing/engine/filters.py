@@ -260,12 +260,12 @@ def filter_meets_promise(
             text = formatted[(moment, zone_name)] = format_local(moment, zone_name)
         return text
 
-    # Per location hours, time zone and lead time: the next opening, the
-    # ready time and the days between it and the promise, or why the
-    # location cannot be ready. Keyed by the identity of the hours, which
-    # saves hashing them for every candidate. The candidates keep their hours
-    # alive for the whole call, so no id is reused meanwhile, and
-    # `ready_time_checked` still shares equal hours that are other objects.
+    # The next opening, the ready time and the days left before the promise
+    # (or why the location cannot be ready), per opening hours, time zone and
+    # lead time. The key uses the identity of the hours, which saves hashing
+    # them for every candidate. The candidates keep their hours alive for the
+    # whole call, so no id is reused meanwhile. `ready_time_checked` still
+    # shares the result between equal hours that are other objects.
     timings: dict[tuple[int, str, float], tuple | m.Message] = {}
     now = context.now
     ready_times = context.ready_times

@@ -394,8 +394,8 @@ class Message:
             if type(value) not in _PLAIN:
                 break
         else:
-            # Shared, not copied: a Message's params are never changed after
-            # it is made, and callers only serialise the result.
+            # Shared, not copied, because no code changes a Message's params
+            # after creating it and callers only serialise the result.
             return [self.code, params]
         return [
             self.code,
@@ -517,9 +517,9 @@ def _parse_value(name: str, value: str) -> Any:
         if all(item is not None for item in items):
             return items
     if name == "reason" and ", " in value:
-        # Shortages of several SKUs, joined: split first, because the first
-        # shortage's template also matches the whole list, taking the rest
-        # as its SKU.
+        # Shortages of several SKUs are joined by commas. They are split
+        # first, because the first shortage's template also matches the whole
+        # list and would take the rest as its SKU.
         shortages = [parse_message(item) for item in value.split(", ")]
         if all(item is not None for item in shortages):
             return Message(STOCK_SHORTAGES, {"items": shortages})

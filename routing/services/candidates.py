@@ -427,8 +427,9 @@ class BatchStock:
                 lead_times = all_lead_times[location_id]
                 lead_time = uniform_lead_times.get(location_id)
                 if lead_time is not None:
-                    # Most locations give every SKU the same lead time, and
-                    # then only whether it holds one of the order's matters.
+                    # Most locations give every SKU the same lead time. Then
+                    # only whether the location stocks one of the order's
+                    # SKUs matters.
                     if lead_times.keys().isdisjoint(sku_ids):
                         lead_time = 0.0
                 else:

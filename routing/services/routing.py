@@ -218,15 +218,15 @@ def orders_route_batch(
 
 def orders_waiting(*, exclude: list[int], limit: int) -> list[Order]:
     """Lock and return up to `limit` routable orders with no routing case,
-    oldest first, leaving out `exclude` and orders another transaction holds.
+    oldest first, leaving out `exclude` and orders another transaction locked.
 
     Orders arrive one per VTEX hook and 50 per backfill transaction, and each
     arrival queues a routing task. A task that takes the orders still
     waiting routes a backlog in batches of up to ROUTE_BATCH, which spreads
     each batch's reads of locations and stock over more orders. SKIP LOCKED
-    keeps two workers from waiting on each other's orders: those are being
-    routed or changed by the worker that holds them, and the next task takes
-    any left waiting. Must run inside a transaction.
+    keeps two workers from waiting on each other's orders. A locked order is
+    being routed or changed by the transaction that locked it, and the next
+    task takes it if it is still waiting. Must run inside a transaction.
     """
     return list(
         Order.objects.select_for_update(skip_locked=True, of=("self",))
@@ -382,24 +382,24 @@ def order_assign_manually(
 def manual_shortages(
     *, order_id: int, location_id: int, lines: list[tuple[int, int]]
 ) -> list[tuple[str, int, int]]:
-    """Return (SKU, units available, units asked) for each SKU of `lines` the
-    location cannot cover from its available stock (quantity less reserved),
-    before an assignment by hand reserves them."""
+    """Return (SKU, units available, units requested) for each SKU of `lines`
+    that the location cannot cover from its available stock (quantity less
+    reserved), before an assignment by hand reserves them."""
     skus = dict(
         OrderItem.objects.filter(order_id=order_id).values_list("item_index", "sku_id")
     )
-    asked: dict[str, int] = {}
+    requested: dict[str, int] = {}
     for index, quantity in lines:
-        asked[skus[index]] = asked.get(skus[index], 0) + quantity
+        requested[skus[index]] = requested.get(skus[index], 0) + quantity
     available = {
         sku: max(quantity - reserved, 0)
         for sku, quantity, reserved in StockLevel.objects.filter(
-            location_id=location_id, sku_id__in=list(asked)
+            location_id=location_id, sku_id__in=list(requested)
         ).values_list("sku_id", "quantity", "reserved")
     }
     return [
         (sku, available.get(sku, 0), units)
-        for sku, units in sorted(asked.items())
+        for sku, units in sorted(requested.items())
         if available.get(sku, 0) < units
     ]
 

@@ -105,3 +105,18 @@ def test_outbox_refused_call_fails_without_retry(order, vtex, settings):
     assert call.attempts == 1
     assert "HTTP 409" in call.last_error
     assert outbox_due_ids() == []
+
+
+def test_outbox_failure_log_names_order(order, vtex, settings, caplog):
+    vtex.put_document(vtex_plain(vtex_document("delivery-sao-paulo")))
+    vtex.inject_fault(status=503, count=1)
+    call = order_start_handling_enqueue(order=order)
+
+    with caplog.at_level("WARNING", logger="orders.services.outbox"):
+        outbox_send(call_id=call.pk, client=client_for(settings))
+
+    (record,) = [r for r in caplog.records if r.name == "orders.services.outbox"]
+    message = record.getMessage()
+    assert f"for order {order.vtex_order_id} failed" in message
+    assert "outbox attempt 1 of 12 (pending)" in message
+    assert "failed after 1 attempt: HTTP 503" in message

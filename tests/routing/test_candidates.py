@@ -236,9 +236,9 @@ def test_batch_candidates_take_shared_lead_time(store_a, store_b):
     facts = LocationFacts.load(timezone.now())
     stock = BatchStock({"2001", "3107", "4410"}, timezone.now())
 
-    held = {c.location_id: c for c in stock.candidates(engine_order("3107"), facts)}
-    assert held[store_a.pk].lead_time_hours == 8.0
-    assert held[store_b.pk].lead_time_hours == 0.0
+    stocked = {c.location_id: c for c in stock.candidates(engine_order("3107"), facts)}
+    assert stocked[store_a.pk].lead_time_hours == 8.0
+    assert stocked[store_b.pk].lead_time_hours == 0.0
 
     other = {c.location_id: c for c in stock.candidates(engine_order("4410"), facts)}
     assert other[store_a.pk].lead_time_hours == 0.0

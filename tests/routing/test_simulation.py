@@ -942,7 +942,7 @@ def test_run_counts_parts_ready_by_ship_by(stores, draft, period, started):
 
 def test_run_uses_lead_time_at_order_time(stores, draft, period, started):
     # At the order, SKU 3107 took 100 hours to prepare, past the 72 hours to
-    # the promise. Its level and a later count say 0 hours now.
+    # the promise. Its level and a later count record 0 hours.
     snapshot(stores["a"], 5, period[0] - timedelta(days=1))
     snapshot(
         stores["a"], 5, period[0] - timedelta(days=1), sku="3107", lead_time_hours=100

@@ -12,6 +12,7 @@ from routing import explanations
 from routing.models import RoutingDecision
 from routing.services.routing import orders_route
 from routing.views import routing_decision_context
+from tests.i18n import pt_br
 from tests.orders.documents import vtex_document, vtex_text
 
 PAUSED_PT = "a situação “Pausada” não é permitida (permitidas: Ativa, Em observação)"
@@ -110,3 +111,22 @@ def test_order_page_reasons_in_portuguese(paused_and_no_shipping, policy, hq_use
     assert "ship-from-store" not in html
     stored = {row["code"]: row for row in explanations.decision_table(decision)["rows"]}
     assert stored["loja-b"]["reason"][1]["status"] == "paused"
+
+
+@pytest.mark.parametrize(
+    ("message", "params", "expected"),
+    [
+        (
+            "the best single location holds %(covered)s of %(units)s",
+            {"covered": 3, "units": 5},
+            "o melhor local sozinho tem 3 de 5",
+        ),
+        (
+            "The pickup order names no pickup location.",
+            {},
+            "O pedido de retirada não informa o ponto de retirada.",
+        ),
+    ],
+)
+def test_location_not_called_unidade_beside_units(message, params, expected):
+    assert pt_br(message, **params) == expected
